@@ -1,0 +1,799 @@
+"""The spec language: a network written in the Python API's own call syntax, read safely.
+
+A spec such as ``conv(3), pool(2, 2), n * [conv(k, p=(k - 1)//2)]`` is parsed with :mod:`ast` and evaluated by a
+small interpreter that accepts only a whitelist of node types: calls of the functions in :data:`FUNCTIONS`, lists
+and tuples of them, repetitions ``n * [...]``, and values made of integer literals, symbol names and
+``+ - * / // **``. Nothing is ever passed to ``eval``, ``exec`` or ``sympify``. Every problem raises
+:class:`~symrf.errors.SpecError` with the position of the offending part, and sizes are capped (text length,
+number of syntax elements, nesting depth, digits of numbers, repetition counts) so that no input can hang the parser
+or exhaust memory.
+
+A spec may span several lines (for instance in a file read by :func:`read_spec`); its layers are separated by commas
+or by line breaks.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import inspect
+import math
+import os
+import re
+from collections.abc import Callable
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import NoReturn
+
+import sympy
+
+from .errors import SpecError, SymrfError
+from .layers import Layer, Value, conv, pool
+from .network import Network, Repeat, repeat
+from .symbols import NAME_PATTERN, symbol_for_role
+
+__all__ = ["FUNCTIONS", "PARAMETER_ROLES", "STRING_PARAMETERS", "parse", "parse_value", "read_spec"]
+
+#: The functions a spec may call, by name. A new layer kind is one entry here (plus an entry in
+#: :data:`PARAMETER_ROLES` if one of its parameters has a name not listed there).
+FUNCTIONS: dict[str, Callable[..., object]] = {"conv": conv, "pool": pool, "repeat": repeat}
+
+#: Role of an argument, by parameter name: a value role of :mod:`symrf.symbols` ("kernel", "stride", ...) that
+#: decides the assumptions of the symbols in the argument, ``"layers"`` for an argument that holds layers, or
+#: ``"text"`` for a string argument. Parameters not listed here are positive values (role "size").
+PARAMETER_ROLES: dict[str, str] = {
+    "k": "kernel",
+    "s": "stride",
+    "p": "padding",
+    "d": "dilation",
+    "count": "count",
+    "layers": "layers",
+    "body": "layers",
+    "branches": "layers",
+    "blocks": "layers",
+    "name": "text",
+}
+
+#: Parameters whose value may be a string literal, passed through unchanged (``name='conv1'``, ``p='same'``).
+STRING_PARAMETERS = frozenset({"name", "p"})
+
+#: Longest spec text, in characters.
+MAX_TEXT = 1_000_000
+#: Most syntax elements (calls, names, numbers, operators, lists ...) in one spec.
+MAX_NODES = 200_000
+#: Deepest nesting of syntax elements.
+MAX_DEPTH = 100
+#: Most decimal digits of any number, literal or computed (below Python's 4300-digit limit for printing ints).
+MAX_DIGITS = 4_000
+#: Largest integer exponent of a symbolic base, as in ``k**3``.
+MAX_SYMBOLIC_EXPONENT = 100
+#: Largest integer repetition count; larger repetitions should use a symbol.
+MAX_REPEAT = 100_000
+#: Most layers (and repeated blocks) a spec may expand to.
+MAX_LAYERS = 1_000_000
+
+_LAYERS = "layers"
+_TEXT = "text"
+_DEFAULT_ROLE = "size"
+_NUMBER_LIMIT = 10**MAX_DIGITS
+
+#: Names of value roles, used to suggest ``s`` for a misspelt ``stride=``.
+_ROLE_ALIASES = {"kernel_size": "kernel", "size": "kernel", "times": "count", "n": "count"}
+
+_OPERATORS: dict[type, str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Pow: "**",
+}
+_FORBIDDEN_OPERATORS: dict[type, str] = {
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.Not: "not",
+    ast.Invert: "~",
+}
+_UNARY = (ast.USub, ast.UAdd)
+
+#: The node types a spec may contain (operators are checked by their parent).
+_ALLOWED = frozenset(
+    {
+        ast.Expression,
+        ast.Module,
+        ast.Expr,
+        ast.List,
+        ast.Tuple,
+        ast.Call,
+        ast.keyword,
+        ast.Name,
+        ast.Constant,
+        ast.BinOp,
+        ast.UnaryOp,
+    }
+)
+
+_DESCRIPTIONS: dict[type, str] = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "a subscript",
+    ast.Slice: "a slice",
+    ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension",
+    ast.comprehension: "a comprehension",
+    ast.Compare: "a comparison",
+    ast.BoolOp: "'and' / 'or'",
+    ast.IfExp: "a conditional expression",
+    ast.NamedExpr: "an assignment expression",
+    ast.Dict: "a dictionary",
+    ast.Set: "a set",
+    ast.JoinedStr: "an f-string",
+    ast.FormattedValue: "an f-string",
+    ast.Starred: "'*' unpacking",
+    ast.Await: "'await'",
+    ast.Yield: "'yield'",
+    ast.YieldFrom: "'yield'",
+}
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LONG_NUMBER = re.compile(r"\d{" + str(MAX_DIGITS + 1) + ",}")
+_COMMENT = re.compile(r"""("(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')|#[^\r\n]*""")
+
+
+def parse(text: str) -> Network:
+    """The network that the spec ``text`` describes, built with the same functions as the Python API.
+
+    >>> from symrf.spec import parse
+    >>> parse("conv(3), pool(2, 2), conv(3, s=2, p=1)")
+    conv(3), pool(2), conv(3, s=2, p=1)
+    >>> parse("2 * [conv(3)], n * [conv(k, p=(k - 1)//2), pool(2)]")
+    conv(3), conv(3), n * [conv(k, p=(k - 1)//2), pool(2)]
+    >>> parse("conv(3, s=0)")
+    Traceback (most recent call last):
+    ...
+    symrf.errors.SpecError: conv: stride must be positive, got 0 (at column 1)
+    """
+    reader = _Reader(text)
+    items: list[object] = []
+    for node in reader.top:
+        items.extend(reader.items(node))
+    if not items:
+        raise SpecError("the spec describes no layers")
+    try:
+        return Network.of(items)
+    except SymrfError as exc:
+        raise SpecError(str(exc)) from None
+
+
+def parse_value(text: str, role: str = "kernel") -> Value:
+    """The value (an ``int`` or a sympy expression) in ``text``, its symbols having the assumptions of ``role``.
+
+    >>> from symrf.spec import parse_value
+    >>> parse_value("2*k + 1"), parse_value("6 / 3"), parse_value("7 // 2")
+    (2*k + 1, 2, 3)
+    >>> parse_value("p", "padding").is_nonnegative, parse_value("p", "kernel").is_positive
+    (True, True)
+    """
+    reader = _Reader(text)
+    if len(reader.top) != 1:
+        node = reader.top[1] if len(reader.top) > 1 else None
+        reader.fail("expected a single value such as 3 or 2*k + 1", node)
+    node = reader.top[0]
+    if type(node) is ast.Constant and isinstance(node.value, str):
+        reader.fail("a value cannot be a string", node)
+    return reader.value(node, role)
+
+
+def read_spec(argument: str) -> str:
+    """The spec text of ``argument``: the contents of the file it names without ``#`` comments, or itself.
+
+    >>> from symrf.spec import read_spec
+    >>> read_spec("conv(3), pool(2)")
+    'conv(3), pool(2)'
+    """
+    if not argument.strip():
+        return argument
+    path = Path(argument)
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL character
+        exists = False
+    if not exists:
+        return argument
+    try:
+        with path.open(encoding="utf-8") as handle:
+            text = handle.read(MAX_TEXT + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SymrfError(f"cannot read the spec file {os.fspath(path)!r}: {reason}") from None
+    if len(text) > MAX_TEXT:
+        raise SymrfError(f"the spec file {os.fspath(path)!r} is too long (more than {MAX_TEXT:,} characters)")
+    return _strip_comments(text)
+
+
+def _strip_comments(text: str) -> str:
+    """``text`` without ``#`` comments (a ``#`` inside a quoted name is kept)."""
+    return _COMMENT.sub(lambda match: match.group(1) or "", text)
+
+
+@cache
+def _signature(fn: Callable[..., object]) -> inspect.Signature:
+    return inspect.signature(fn)
+
+
+_POSITIONAL_ONLY = inspect.Parameter.POSITIONAL_ONLY
+_POSITIONAL_OR_KEYWORD = inspect.Parameter.POSITIONAL_OR_KEYWORD
+_VAR_POSITIONAL = inspect.Parameter.VAR_POSITIONAL
+_VAR_KEYWORD = inspect.Parameter.VAR_KEYWORD
+
+
+#: One bound parameter of a call: (parameter, kind, role, source).
+_Step = tuple[str, object, str, object]
+
+
+@lru_cache(maxsize=1024)
+def _plan(fn: Callable[..., object], count: int, keywords: tuple[str, ...]) -> tuple[_Step, ...]:
+    """How a call of ``fn`` with ``count`` positional arguments and these keywords binds, checked by ``bind``.
+
+    Each entry is (parameter, kind, role, source): the source is the index of a positional argument, a keyword,
+    the indices caught by ``*args`` or the keywords caught by ``**kwargs``. Raises ``TypeError`` like ``bind``.
+    """
+    signature = _signature(fn)
+    bound = signature.bind(*range(count), **{keyword: keyword for keyword in keywords})
+    plan = []
+    for parameter, source in bound.arguments.items():
+        kind = signature.parameters[parameter].kind
+        if kind is _VAR_KEYWORD:
+            source = tuple(source)
+        plan.append((parameter, kind, _role(parameter), source))
+    return tuple(plan)
+
+
+def _role(parameter: str) -> str:
+    return PARAMETER_ROLES.get(parameter, _DEFAULT_ROLE)
+
+
+def _normal(value: object) -> object:
+    """Sympy integers as Python ``int``; everything else unchanged."""
+    if isinstance(value, sympy.Integer):
+        return int(value)
+    return value
+
+
+class _Reader:
+    """One spec text: its syntax tree, checked against the whitelist and the caps, and its interpreter."""
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise SpecError(f"a spec must be text, not {type(text).__name__}")
+        if len(text) > MAX_TEXT:
+            raise SpecError(f"the spec is too long ({len(text):,} characters; at most {MAX_TEXT:,})")
+        original = _LINE_BREAK.split(text)
+        self.multiline = sum(1 for line in original if line.strip()) > 1
+        self.produced = 0
+        self._values: dict[object, Value] = {}  # evaluated expressions, by role and shape
+        self._made: dict[object, object] = {}  # results of calls, by function and argument values
+        if not text.strip():
+            raise SpecError("the spec is empty")
+        self.top = self._parse(text, original)
+        if not self.top:
+            raise SpecError("the spec is empty")
+        self._check()
+
+    # -- parsing ---------------------------------------------------------------------------------------------
+
+    def _parse(self, text: str, original: list[str]) -> list[ast.expr]:
+        """The top-level nodes of ``text``: the elements of a comma- or line-separated sequence."""
+        # First read the text as the inside of a list, so that commas, line breaks inside brackets and indentation
+        # all work; a text whose brackets do not balance cannot turn into one list spanning the whole wrapper.
+        self.lines, self.line_shift, self.margin = ["["] + original + ["]"], -1, 0
+        self.source = "[\n" + "\n".join(original) + "\n]"
+        try:
+            tree = ast.parse(self.source, mode="eval")
+        except SyntaxError:
+            tree = None
+        except (RecursionError, MemoryError):
+            raise SpecError("the spec is nested too deeply") from None
+        except ValueError as exc:  # NUL characters, on some Python versions
+            raise SpecError(f"the spec cannot be read: {exc}") from None
+        if tree is not None and type(tree.body) is ast.List and (tree.body.lineno, tree.body.col_offset) == (1, 0):
+            self.tree: ast.AST = tree
+            return list(tree.body.elts)
+        # Otherwise read it as a sequence of lines (layers separated by line breaks), after removing a common
+        # indentation; this reading also gives the syntax errors their positions in the user's text.
+        self.lines, self.line_shift, self.margin = _dedent(original)
+        self.source = "\n".join(self.lines)
+        try:
+            module = ast.parse(self.source, mode="exec")
+        except SyntaxError as exc:
+            raise self._syntax_error(exc) from None
+        except (RecursionError, MemoryError):
+            raise SpecError("the spec is nested too deeply") from None
+        except ValueError as exc:
+            raise SpecError(f"the spec cannot be read: {exc}") from None
+        self.tree = module
+        for statement in module.body:
+            if type(statement) is not ast.Expr:
+                self.fail(
+                    f"the statement {self._segment(statement)!r} is not allowed; "
+                    "a spec is a sequence of layers such as conv(3), pool(2)",
+                    statement,
+                )
+        if not module.body:
+            raise SpecError("the spec is empty")
+        return [statement.value for statement in module.body]  # type: ignore[attr-defined]
+
+    def _syntax_error(self, exc: SyntaxError) -> SpecError:
+        message = exc.msg or "invalid syntax"
+        if "nested parentheses" in message:
+            message = "the spec is nested too deeply (too many nested brackets)"
+        elif "integer string conversion" in message:
+            return self._long_literal()
+        else:
+            message = f"syntax error: {message}"
+        line = exc.lineno + self.line_shift if exc.lineno else None
+        column = exc.offset + self.margin if exc.offset and exc.offset > 0 else None
+        return self.error(message, line, column)
+
+    def _long_literal(self) -> SpecError:
+        """The error for an integer literal too long for Python to read, at the first such literal."""
+        message = f"an integer literal is too long (at most {MAX_DIGITS:,} digits)"
+        for index, line in enumerate(self.lines, start=1):
+            match = _LONG_NUMBER.search(line)
+            if match:
+                return self.error(message, index + self.line_shift, match.start() + 1 + self.margin)
+        return SpecError(message)
+
+    def _check(self) -> None:
+        """Walk the tree without recursion: count nodes, bound the depth, and allow only whitelisted nodes."""
+        stack: list[tuple[ast.AST, int]] = [(self.tree, 0)]
+        count = 0
+        while stack:
+            node, depth = stack.pop()
+            count += 1
+            if count > MAX_NODES:
+                raise SpecError(f"the spec is too large (more than {MAX_NODES:,} syntax elements)")
+            if depth > MAX_DEPTH:
+                self.fail(f"the spec is nested too deeply (more than {MAX_DEPTH} levels)", node)
+            kind = type(node)
+            if kind is ast.Constant or kind is ast.Name:
+                continue
+            children: list[ast.AST]
+            if kind is ast.Call:
+                children = [node.func, *node.args, *node.keywords]  # type: ignore[attr-defined]
+            elif kind is ast.keyword:
+                if node.arg is None:  # type: ignore[attr-defined]
+                    self.fail("'**' unpacking is not allowed in a spec", node)
+                children = [node.value]  # type: ignore[attr-defined]
+            elif kind is ast.BinOp:
+                if type(node.op) not in _OPERATORS:  # type: ignore[attr-defined]
+                    self._forbidden_operator(node)  # type: ignore[arg-type]
+                children = [node.left, node.right]  # type: ignore[attr-defined]
+            elif kind is ast.UnaryOp:
+                if not isinstance(node.op, _UNARY):  # type: ignore[attr-defined]
+                    self._forbidden_operator(node)  # type: ignore[arg-type]
+                children = [node.operand]  # type: ignore[attr-defined]
+            elif kind is ast.List or kind is ast.Tuple:
+                children = node.elts  # type: ignore[attr-defined]
+            elif kind is ast.Expression:
+                children = [node.body]  # type: ignore[attr-defined]
+            elif kind is ast.Expr:
+                children = [node.value]  # type: ignore[attr-defined]
+            elif kind is ast.Module:
+                children = node.body  # type: ignore[attr-defined]
+            else:
+                self._forbidden(node)
+            depth += 1
+            stack.extend((child, depth) for child in reversed(children))
+
+    def _forbidden(self, node: ast.AST) -> NoReturn:
+        if isinstance(node, ast.stmt):
+            self.fail(f"the statement {self._segment(node)!r} is not allowed; a spec is a sequence of layers", node)
+        if type(node) is ast.Attribute:
+            where = node.value  # point at the dot, just after the object
+            line, column = self._position(where.end_lineno, where.end_col_offset)
+            raise self.error(f"attribute access ('.{node.attr}') is not allowed in a spec", line, column)
+        what = _DESCRIPTIONS.get(type(node), f"'{type(node).__name__}'")
+        self.fail(f"{what} is not allowed in a spec: {self._segment(node)}", node)
+
+    def _forbidden_operator(self, node: ast.BinOp | ast.UnaryOp) -> NoReturn:
+        symbol = _FORBIDDEN_OPERATORS.get(type(node.op), type(node.op).__name__)
+        allowed = " ".join(_OPERATORS.values())
+        if type(node) is ast.BinOp:
+            line, column = self._operator_position(node)
+            raise self.error(f"the operator {symbol!r} is not allowed in a spec (only {allowed})", line, column)
+        self.fail(f"the operator {symbol!r} is not allowed in a spec (only {allowed})", node)
+
+    # -- positions and errors --------------------------------------------------------------------------------
+
+    def _position(self, lineno: int | None, col_offset: int | None) -> tuple[int | None, int | None]:
+        """The 1-based line and character column in the user's text of an ast position (a byte offset)."""
+        if lineno is None or col_offset is None:
+            return None, None
+        line = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+        chars = len(line.encode("utf-8")[:col_offset].decode("utf-8", errors="ignore"))
+        return lineno + self.line_shift, chars + 1 + self.margin
+
+    def _operator_position(self, node: ast.BinOp) -> tuple[int | None, int | None]:
+        """The position of a binary operator: the first character after the left operand and its brackets."""
+        lineno, offset = node.left.end_lineno, node.left.end_col_offset
+        if lineno is None or offset is None:
+            return self._position(node.lineno, node.col_offset)
+        while 0 < lineno <= len(self.lines):
+            raw = self.lines[lineno - 1].encode("utf-8")
+            while offset < len(raw) and raw[offset : offset + 1] in (b" ", b"\t", b")", b"]"):
+                offset += 1
+            if offset < len(raw):
+                return self._position(lineno, offset)
+            lineno, offset = lineno + 1, 0
+        return self._position(node.lineno, node.col_offset)
+
+    def error(self, message: str, line: int | None, column: int | None) -> SpecError:
+        """A :class:`SpecError` at ``line`` and ``column``; the line is named only for a multi-line spec."""
+        exc = SpecError(message, column)
+        if self.multiline and line is not None and column is not None:
+            exc.args = (f"{message} (at line {line}, column {column})",)
+        exc.line = line  # type: ignore[attr-defined]
+        return exc
+
+    def fail(self, message: str, node: ast.AST | None) -> NoReturn:
+        """Raise a :class:`SpecError` at ``node``."""
+        if node is None:
+            raise SpecError(message)
+        line, column = self._position(getattr(node, "lineno", None), getattr(node, "col_offset", None))
+        raise self.error(message, line, column)
+
+    def _segment(self, node: ast.AST, limit: int = 40) -> str:
+        """The source text of ``node``, shortened to ``limit`` characters."""
+        try:
+            text = ast.get_source_segment(self.source, node) or type(node).__name__
+        except (IndexError, ValueError):
+            text = type(node).__name__
+        text = " ".join(text.split())
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
+    # -- layers ----------------------------------------------------------------------------------------------
+
+    def items(self, node: ast.expr) -> list[object]:
+        """The layers and repeated blocks that ``node`` denotes, lists flattened."""
+        kind = type(node)
+        if kind is ast.List or kind is ast.Tuple:
+            found: list[object] = []
+            for element in node.elts:  # type: ignore[attr-defined]
+                found.extend(self.items(element))
+            return found
+        if kind is ast.Call:
+            made, consumed = self._call(node)  # type: ignore[arg-type]
+            found = self._layers_of(made, node)
+            self._produce(len(found) - consumed, node)
+            return found
+        if kind is ast.BinOp and type(node.op) in (ast.Mult, ast.Add):  # type: ignore[attr-defined]
+            return self._combine(node)  # type: ignore[arg-type]
+        if kind is ast.Constant and isinstance(node.value, str):  # type: ignore[attr-defined]
+            self.fail(f"expected a layer such as conv(3), got the string {self._segment(node)}", node)
+        self.fail(f"expected a layer such as conv(3), got {self._segment(node)}", node)
+
+    def _combine(self, node: ast.BinOp) -> list[object]:
+        """``n * [...]``, ``[...] * n`` (repetition) or ``[...] + [...]`` (concatenation)."""
+        left, right = _is_block(node.left), _is_block(node.right)
+        if type(node.op) is ast.Add:
+            if left and right:
+                return self.items(node.left) + self.items(node.right)
+            if left or right:
+                self.fail("only lists of layers can be added to lists of layers", node)
+        elif left and right:
+            self.fail("two lists of layers cannot be multiplied; write n * [...] to repeat a block", node)
+        elif left or right:
+            count_node, body_node = (node.right, node.left) if left else (node.left, node.right)
+            count = self.value(count_node, "count")
+            body = self.items(body_node)
+            self._check_count(count, len(body), count_node)
+            try:
+                made = self._layers_of(repeat(count, body), node)
+            except SymrfError as exc:
+                self.fail(str(exc), node)
+            self._produce(len(made) - len(body), node)
+            return made
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            if type(side) is ast.Call and type(node.op) is ast.Mult:
+                shown = f"{self._segment(other, 20)} * [{self._segment(side)}]"
+                self.fail(f"to repeat a layer, put it in a list: {shown}", node)
+        self.fail(f"expected a layer such as conv(3), got the value {self._segment(node)}", node)
+
+    def _check_count(self, count: object, size: int, node: ast.AST) -> None:
+        """Refuse an integer repetition count that is too large, or that would expand to too many layers."""
+        if type(count) is not int or count <= 0:
+            return
+        if count > MAX_REPEAT or (count - 1) * size + self.produced > MAX_LAYERS:
+            shown = self._segment(node, 30)
+            self.fail(f"repetition of {shown} copies is too large; use a symbol", node)
+
+    def _produce(self, size: int, node: ast.AST) -> None:
+        self.produced += size
+        if self.produced > MAX_LAYERS:
+            self.fail(f"the spec expands to more than {MAX_LAYERS:,} layers; use a symbol for large repetitions", node)
+
+    def _layers_of(self, made: object, node: ast.expr) -> list[object]:
+        if isinstance(made, (Layer, Repeat)):
+            return [made]
+        if isinstance(made, Network):
+            return list(made.items)
+        if isinstance(made, (tuple, list)):
+            return list(made)
+        self.fail(f"{self._segment(node)} does not describe layers", node)
+
+    def _call(self, node: ast.Call) -> tuple[object, int]:
+        """Check a call's arguments against its function's signature, evaluate them by role, and call it.
+
+        Returns the result and the number of layers passed in as arguments (a result may reuse them).
+        """
+        if type(node.func) is not ast.Name:
+            self.fail(f"only layer functions such as conv(...) can be called, not {self._segment(node.func)}", node)
+        name = node.func.id
+        fn = FUNCTIONS.get(name)
+        if fn is None:
+            close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known functions: {', '.join(FUNCTIONS)}"
+            self.fail(f"unknown function {name!r}; {hint}", node.func)
+        parameters = _signature(fn).parameters
+        given: set[str] = set()
+        for keyword in node.keywords:
+            if keyword.arg not in parameters and not any(p.kind is _VAR_KEYWORD for p in parameters.values()):
+                self.fail(_unknown_argument(name, keyword.arg or "", parameters), keyword)
+            if keyword.arg in given:
+                self.fail(f"{name}() got the argument {keyword.arg!r} twice", keyword)
+            given.add(keyword.arg or "")
+        try:
+            plan = _plan(fn, len(node.args), tuple(keyword.arg for keyword in node.keywords))
+        except TypeError as exc:
+            where: ast.AST = node
+            if "too many positional" in str(exc):
+                accepted = sum(p.kind in (_POSITIONAL_ONLY, _POSITIONAL_OR_KEYWORD) for p in parameters.values())
+                where = node.args[min(accepted, len(node.args) - 1)]
+            self.fail(f"{name}(): {exc}", where)
+        keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+        args: list[object] = []
+        kwargs: dict[str, object] = {}
+        sizes: list[int] = []
+        counts: list[tuple[int, ast.AST]] = []
+        all_positional = any(kind is _VAR_POSITIONAL for _, kind, _, _ in plan)
+        for parameter, kind, role, source in plan:
+            if kind is _VAR_POSITIONAL:
+                values = [self._argument(node.args[i], parameter, role) for i in source]  # type: ignore[attr-defined]
+                if role == _LAYERS:
+                    sizes.extend(len(v) for v in values)  # type: ignore[arg-type]
+                args.extend(values)
+                continue
+            if kind is _VAR_KEYWORD:
+                for key in source:  # type: ignore[attr-defined]
+                    kwargs[key] = self._argument(keywords[key], key, _role(key))
+                continue
+            argument = node.args[source] if type(source) is int else keywords[source]  # type: ignore[index]
+            value = self._argument(argument, parameter, role)
+            if role == _LAYERS:
+                sizes.append(len(value))  # type: ignore[arg-type]
+            elif role == "count" and type(value) is int:
+                counts.append((value, argument))
+            if kind is _POSITIONAL_ONLY or (all_positional and kind is _POSITIONAL_OR_KEYWORD):
+                args.append(value)
+            else:
+                kwargs[parameter] = value
+        for count, count_node in counts:
+            self._check_count(count, sum(sizes), count_node)
+        try:
+            key: object = (name, tuple(args), tuple(kwargs.items()))
+            hash(key)
+        except TypeError:  # unhashable arguments (lists of layers): no reuse
+            key = None
+        if key is not None and key in self._made:
+            return self._made[key], sum(sizes)
+        try:
+            made = fn(*args, **kwargs)
+        except SymrfError as exc:
+            self.fail(str(exc), node)
+        if key is not None and isinstance(made, Layer):  # layers are immutable: equal calls can share one
+            self._made[key] = made
+        return made, sum(sizes)
+
+    def _argument(self, node: ast.expr, parameter: str, role: str) -> object:
+        """The value of one argument: layers, a string, a tuple of values, or a value."""
+        if role == _LAYERS:
+            return self.items(node)
+        if type(node) is ast.Constant and (node.value is None or isinstance(node.value, str)):
+            if node.value is None or parameter in STRING_PARAMETERS:
+                return node.value
+            allowed = " or ".join(f"{p}=" for p in sorted(STRING_PARAMETERS))
+            self.fail(f"a string is only allowed as {allowed}, not as {parameter}= ({self._segment(node)})", node)
+        if role == _TEXT:
+            self.fail(f"{parameter}= must be a string such as {parameter}='conv1', not {self._segment(node)}", node)
+        if type(node) is ast.Tuple:
+            return tuple(self.value(element, role) for element in node.elts)
+        return self.value(node, role)
+
+    # -- values ----------------------------------------------------------------------------------------------
+
+    def value(self, node: ast.expr, role: str) -> Value:
+        """The int or sympy expression that ``node`` denotes; names become symbols with the assumptions of ``role``."""
+        if type(node) is ast.BinOp or type(node) is ast.UnaryOp:
+            key = (role, _shape(node))
+            if key[1] is not None:
+                found = self._values.get(key)
+                if found is None:
+                    found = self._values[key] = self._evaluate(node, role)
+                return found
+        return self._evaluate(node, role)
+
+    def _evaluate(self, node: ast.expr, role: str) -> Value:
+        kind = type(node)
+        if kind is ast.Constant:
+            return self._constant(node)  # type: ignore[arg-type]
+        if kind is ast.Name:
+            return self._symbol(node, role)  # type: ignore[arg-type]
+        if kind is ast.BinOp:
+            left = self._evaluate(node.left, role)  # type: ignore[attr-defined]
+            right = self._evaluate(node.right, role)  # type: ignore[attr-defined]
+            return self._arithmetic(node, left, right)  # type: ignore[arg-type]
+        if kind is ast.UnaryOp:
+            operand = self._evaluate(node.operand, role)  # type: ignore[attr-defined]
+            return operand if type(node.op) is ast.UAdd else self._sized(-operand, node)  # type: ignore[attr-defined]
+        if kind is ast.List:
+            self.fail(f"expected a number or a symbol, got the list {self._segment(node)}", node)
+        if kind is ast.Tuple:
+            self.fail(f"expected a number or a symbol, got the tuple {self._segment(node)}", node)
+        if kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if type(func) is ast.Name and func.id in FUNCTIONS:
+                self.fail(f"expected a number or a symbol, got the layer {self._segment(node)}", node)
+            self.fail(f"function calls are not allowed in values: {self._segment(node)}", node)
+        self._forbidden(node)
+
+    def _constant(self, node: ast.Constant) -> int:
+        value = node.value
+        if type(value) is int:
+            if abs(value) >= _NUMBER_LIMIT:
+                self.fail(f"an integer has more than {MAX_DIGITS:,} digits", node)
+            return value
+        if isinstance(value, bool):
+            self.fail(f"{value} is not a number; use an integer or a symbol", node)
+        if isinstance(value, float):
+            self.fail(f"{self._segment(node)} is not an integer; layer values are integers or symbols", node)
+        if isinstance(value, complex):
+            self.fail(f"complex numbers are not allowed: {self._segment(node)}", node)
+        if isinstance(value, str):
+            allowed = " or ".join(f"{p}=" for p in sorted(STRING_PARAMETERS))
+            self.fail(f"strings are only allowed as the value of {allowed}, not {self._segment(node)}", node)
+        self.fail(f"{self._segment(node)} is not a number; use an integer or a symbol", node)
+
+    def _symbol(self, node: ast.Name, role: str) -> sympy.Symbol:
+        name = node.id
+        if name in FUNCTIONS:
+            self.fail(f"{name!r} is a layer function, not a value; call it, as in {name}(3)", node)
+        if not NAME_PATTERN.match(name):
+            self.fail(f"{name!r} is not a symbol name (letters, digits and '_', starting with a letter)", node)
+        return symbol_for_role(name, role)
+
+    def _arithmetic(self, node: ast.BinOp, left: Value, right: Value) -> Value:
+        op = type(node.op)
+        if op is ast.Add:
+            result = left + right
+        elif op is ast.Sub:
+            result = left - right
+        elif op is ast.Mult:
+            result = left * right
+        elif op is ast.Div:
+            self._nonzero(right, node)
+            if type(left) is int and type(right) is int:
+                result = left // right if left % right == 0 else sympy.Rational(left, right)
+            else:
+                result = left / right
+        elif op is ast.FloorDiv:
+            self._nonzero(right, node)
+            if type(left) is int and type(right) is int:
+                result = left // right
+            else:
+                result = sympy.floor(sympy.Integer(left) / right if type(left) is int else left / right)
+        else:
+            result = self._power(node, left, right)
+        return self._sized(result, node)
+
+    def _nonzero(self, divisor: Value, node: ast.BinOp) -> None:
+        if divisor == 0 or (isinstance(divisor, sympy.Expr) and divisor.is_zero):
+            line, column = self._operator_position(node)
+            raise self.error(f"division by zero in {self._segment(node)}", line, column)
+
+    def _power(self, node: ast.BinOp, base: Value, exponent: Value) -> Value:
+        if type(exponent) is int:
+            if exponent < 0:
+                self.fail(f"an exponent must be a non-negative integer, got {exponent}", node.right)
+            if type(base) is int or isinstance(base, sympy.Rational):
+                numerator, denominator = (base, 1) if type(base) is int else (int(base.p), int(base.q))
+                size = max(abs(numerator), denominator)
+                if size > 1 and (exponent > 4 * MAX_DIGITS or exponent * math.log10(size) > MAX_DIGITS):
+                    self.fail(f"{self._segment(node)} has more than {MAX_DIGITS:,} digits", node)
+                if size <= 1 and type(base) is int:
+                    return base**exponent  # 0, 1 or -1: any exponent is cheap
+            elif exponent > MAX_SYMBOLIC_EXPONENT:
+                self.fail(f"the exponent of {self._segment(node)} is too large (at most {MAX_SYMBOLIC_EXPONENT})", node)
+            return base**exponent
+        if isinstance(exponent, sympy.Expr) and exponent.is_integer and exponent.is_nonnegative:
+            return (sympy.Integer(base) if type(base) is int else base) ** exponent
+        self.fail(f"an exponent must be a non-negative integer, got {exponent}", node.right)
+
+    def _sized(self, result: object, node: ast.AST) -> Value:
+        """``result`` as an int or sympy expression, refused if its numbers or powers are too large."""
+        result = _normal(result)
+        if type(result) is int:
+            if abs(result) >= _NUMBER_LIMIT:
+                self.fail(f"{self._segment(node)} has more than {MAX_DIGITS:,} digits", node)
+            return result
+        if not isinstance(result, sympy.Expr):
+            self.fail(f"{self._segment(node)} is not a number or an expression", node)
+        for part in sympy.preorder_traversal(result):
+            if isinstance(part, sympy.Rational):
+                if abs(part.p) >= _NUMBER_LIMIT or part.q >= _NUMBER_LIMIT:
+                    self.fail(f"{self._segment(node)} has a number with more than {MAX_DIGITS:,} digits", node)
+            elif isinstance(part, sympy.Pow) and part.exp.is_Integer and not part.base.is_number:
+                if abs(part.exp) > MAX_SYMBOLIC_EXPONENT:
+                    self.fail(f"{self._segment(node)} has a power above {MAX_SYMBOLIC_EXPONENT}", node)
+        return result
+
+
+def _shape(node: ast.expr) -> object:
+    """A hashable key for an arithmetic expression of numbers and names, or None for anything else."""
+    kind = type(node)
+    if kind is ast.Constant:
+        value = node.value  # type: ignore[attr-defined]
+        return (int, value) if type(value) is int else None
+    if kind is ast.Name:
+        return node.id  # type: ignore[attr-defined]
+    if kind is ast.BinOp:
+        left, right = _shape(node.left), _shape(node.right)  # type: ignore[attr-defined]
+        return None if left is None or right is None else (type(node.op), left, right)  # type: ignore[attr-defined]
+    if kind is ast.UnaryOp:
+        operand = _shape(node.operand)  # type: ignore[attr-defined]
+        return None if operand is None else (type(node.op), operand)  # type: ignore[attr-defined]
+    return None
+
+
+def _is_block(node: ast.expr) -> bool:
+    """Whether ``node`` is syntactically a list of layers: a list, a tuple, or a repetition or sum of them."""
+    kind = type(node)
+    if kind is ast.List or kind is ast.Tuple:
+        return True
+    if kind is ast.BinOp and type(node.op) in (ast.Mult, ast.Add):  # type: ignore[attr-defined]
+        return _is_block(node.left) or _is_block(node.right)  # type: ignore[attr-defined]
+    return False
+
+
+def _unknown_argument(function: str, argument: str, parameters: dict[str, inspect.Parameter]) -> str:
+    """``conv() has no argument 'stide'; did you mean 's'?``"""
+    candidates: dict[str, str] = {}
+    for name in parameters:
+        candidates[name] = name
+        role = PARAMETER_ROLES.get(name)
+        if role and role not in (_LAYERS, _TEXT):
+            candidates.setdefault(role, name)
+    for alias, role in _ROLE_ALIASES.items():
+        for name in parameters:
+            if PARAMETER_ROLES.get(name) == role:
+                candidates.setdefault(alias, name)
+    close = difflib.get_close_matches(argument, list(candidates), n=1, cutoff=0.6)
+    if close:
+        return f"{function}() has no argument {argument!r}; did you mean {candidates[close[0]]!r}?"
+    return f"{function}() has no argument {argument!r}; its arguments are {', '.join(parameters)}"
+
+
+def _dedent(lines: list[str]) -> tuple[list[str], int, int]:
+    """``lines`` without their common indentation, the line shift (0) and the width of that indentation."""
+    indents = [line[: len(line) - len(line.lstrip(" \t"))] for line in lines if line.strip()]
+    margin = os.path.commonprefix(indents) if indents else ""
+    if not margin:
+        return lines, 0, 0
+    return [line[len(margin) :] if line.startswith(margin) else "" for line in lines], 0, len(margin)
