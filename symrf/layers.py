@@ -7,7 +7,6 @@ arithmetic; symbolic values are sympy expressions whose symbols are integers (se
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 import sympy
 
@@ -15,7 +14,7 @@ from .errors import LayerError, SymrfError
 from .symbols import POSITIVE_ROLES, symbol_for_role
 
 #: A layer quantity: a Python int, or a sympy expression in integer symbols.
-Value = Union[int, sympy.Expr]
+Value = int | sympy.Expr
 
 #: The kinds of layer and what they are. ``conv`` and ``pool`` share their arithmetic.
 KINDS = ("conv", "pool")

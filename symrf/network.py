@@ -130,7 +130,9 @@ def repeat(count: object, layers: object) -> Item | tuple[Item, ...]:
     >>> repeat("n", [conv(3)])
     n * [conv(3)]
     """
-    body = layers if isinstance(layers, Network) else Network.of(layers if isinstance(layers, (list, tuple)) else [layers])
+    if not isinstance(layers, Network):
+        layers = Network.of(layers if isinstance(layers, (list, tuple)) else [layers])
+    body = layers
     count = as_value(count, "count", "repetition ") if not isinstance(count, int) or isinstance(count, bool) else count
     if isinstance(count, int):
         if count < 0:

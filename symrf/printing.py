@@ -132,6 +132,10 @@ def _term_order(term: sympy.Expr) -> tuple[int, int]:
 
 
 def _tex(expr: sympy.Expr) -> str:
+    if expr.is_Add and any(not term.as_coeff_Mul()[0].is_Integer for term in expr.args):
+        pulled = sympy.factor_terms(expr)  # (k - 1)/2, not k/2 - 1/2
+        if not pulled.is_Add:
+            return _tex(pulled)
     if expr.is_Add:
         terms = sorted(expr.args, key=_term_order)
         out = _tex(terms[0])
@@ -158,6 +162,8 @@ def _tex(expr: sympy.Expr) -> str:
             return body
         if coefficient.is_Integer:
             return f"{coefficient} {body}"
+        if len(factors) == 1 and factors[0].is_Add:
+            body = _tex(factors[0])
         numerator = f"{coefficient.p} {body}" if coefficient.p != 1 else body
         return f"\\frac{{{numerator}}}{{{coefficient.q}}}"
     if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0:

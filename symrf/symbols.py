@@ -8,7 +8,7 @@ in a spec, in the Python API and in the output is always the same sympy object.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import sympy
 
@@ -19,7 +19,7 @@ POSITIVE_ROLES = frozenset({"kernel", "stride", "dilation", "count", "size"})
 NONNEGATIVE_ROLES = frozenset({"padding", "target"})
 
 
-@lru_cache(maxsize=None)
+@cache
 def symbol(name: str, nonnegative: bool = False) -> sympy.Symbol:
     """The integer symbol ``name``: positive by default, non-negative when ``nonnegative`` is true.
 

@@ -1,0 +1,145 @@
+"""Tables of a chain analysis: JSON objects, plain text, Markdown and LaTeX, and a rich table for terminals.
+
+Values are exact: a JSON integer for an integer, otherwise a string that ``sympy.sympify`` reads back.
+rich is imported only when a terminal table is drawn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .chain import QUANTITIES, ChainAnalysis
+from .printing import json_value, nested_tex, nested_text, product_tex, product_text, tex
+
+#: Column headings, in order, for the per-layer text tables (JSON keys are the long names).
+COLUMNS = ("layer", "kind", "k", "s", "p", "d", "rf", "jump", "eff. pad", "start", "center")
+
+
+def _series(analysis: ChainAnalysis, quantity: str):
+    return {
+        "rf": analysis.rf_sum,
+        "effective_padding": analysis.padding_sum,
+        "start": analysis.start_sum,
+        "center": analysis.center_sum,
+    }.get(quantity)
+
+
+def value_json(analysis: ChainAnalysis, quantity: str, length: int, form: str) -> int | str:
+    """The value of ``quantity`` after ``length`` layers, as a JSON integer or text sympy reads back."""
+    if form == "nested" and not analysis.is_numeric:
+        if quantity == "jump":
+            return product_text([layer.stride for layer in analysis.layers[:length]])
+        series = _series(analysis, quantity)
+        if series is not None:
+            return nested_text(series, length)
+    return json_value(getattr(analysis, f"{quantity}_at")(length))
+
+
+def value_tex(analysis: ChainAnalysis, quantity: str, length: int, form: str) -> str:
+    """The value of ``quantity`` after ``length`` layers in LaTeX."""
+    if form == "nested" and not analysis.is_numeric:
+        if quantity == "jump":
+            return product_tex([layer.stride for layer in analysis.layers[:length]] or [1], " ")
+        series = _series(analysis, quantity)
+        if series is not None:
+            return nested_tex(series, length)
+    return tex(getattr(analysis, f"{quantity}_at")(length))
+
+
+def to_json(analysis: ChainAnalysis, form: str = "auto") -> dict[str, Any]:
+    """The analysis as one JSON-ready object: the totals, then ``layers`` with one object per layer.
+
+    >>> to_json(analyze("conv(3), pool(2)"))["rf"]
+    4
+    """
+    form = analysis.form(form)
+    total = len(analysis.layers)
+    result: dict[str, Any] = {q: value_json(analysis, q, total, form) for q in QUANTITIES}
+    if analysis.input_size is not None:
+        result["input_size"] = json_value(analysis.input_size)
+        result["size"] = json_value(analysis.size)
+    layers = []
+    for index, (layer, name) in enumerate(zip(analysis.layers, analysis.names), start=1):
+        row: dict[str, Any] = {
+            "name": name,
+            "kind": layer.kind,
+            "kernel": json_value(layer.kernel),
+            "stride": json_value(layer.stride),
+            "padding": json_value(layer.padding),
+            "dilation": json_value(layer.dilation),
+        }
+        row.update({q: value_json(analysis, q, index, form) for q in QUANTITIES})
+        if analysis.sizes is not None:
+            row["size"] = json_value(analysis.sizes[index - 1])
+        layers.append(row)
+    result["layers"] = layers
+    return result
+
+
+def text_rows(analysis: ChainAnalysis, form: str = "auto") -> tuple[list[str], list[list[str]], list[str]]:
+    """Headings, one row of text cells per layer, and a totals row."""
+    form = analysis.form(form)
+    headings = list(COLUMNS) + (["size"] if analysis.sizes is not None else [])
+    rows = []
+    for index, (layer, name) in enumerate(zip(analysis.layers, analysis.names), start=1):
+        cells = [name, layer.kind, *(str(json_value(v)) for v in (layer.kernel, layer.stride, layer.padding,
+                                                                    layer.dilation))]
+        cells += [str(value_json(analysis, q, index, form)) for q in QUANTITIES]
+        if analysis.sizes is not None:
+            cells.append(str(json_value(analysis.sizes[index - 1])))
+        rows.append(cells)
+    total = len(analysis.layers)
+    totals = ["network", "", "", "", "", ""] + [str(value_json(analysis, q, total, form)) for q in QUANTITIES]
+    if analysis.sizes is not None:
+        totals.append(str(json_value(analysis.size)))
+    return headings, rows, totals
+
+
+def markdown(analysis: ChainAnalysis, form: str = "auto") -> str:
+    """A Markdown table of every layer and the network's totals."""
+    headings, rows, totals = text_rows(analysis, form)
+    lines = ["| " + " | ".join(headings) + " |", "|" + "|".join("---" for _ in headings) + "|"]
+    for cells in [*rows, totals]:
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def latex_table(analysis: ChainAnalysis, form: str = "auto") -> str:
+    """A LaTeX ``tabular`` of every layer and the network's totals (math cells in ``$...$``)."""
+    form = analysis.form(form)
+    sized = analysis.sizes is not None
+    headings = ["layer", "kind", "$k$", "$s$", "$p$", "$d$", "$r$", "$J$", "$P$", "start", "centre"]
+    headings += ["size"] if sized else []
+    lines = ["\\begin{tabular}{ll" + "c" * (len(headings) - 2) + "}", " & ".join(headings) + " \\\\", "\\hline"]
+    total = len(analysis.layers)
+    for index, (layer, name) in enumerate(zip(analysis.layers, analysis.names), start=1):
+        cells = [f"\\texttt{{{_escape(name)}}}", layer.kind]
+        cells += [f"${tex(v)}$" for v in (layer.kernel, layer.stride, layer.padding, layer.dilation)]
+        cells += [f"${value_tex(analysis, q, index, form)}$" for q in QUANTITIES]
+        cells += [f"${tex(analysis.sizes[index - 1])}$"] if sized else []
+        lines.append(" & ".join(cells) + " \\\\")
+    lines.append("\\hline")
+    cells = ["network", "", "", "", "", ""] + [f"${value_tex(analysis, q, total, form)}$" for q in QUANTITIES]
+    cells += [f"${tex(analysis.size)}$"] if sized else []
+    lines.append(" & ".join(cells) + " \\\\")
+    lines.append("\\end{tabular}")
+    return "\n".join(lines) + "\n"
+
+
+def _escape(name: str) -> str:
+    return name.replace("\\", "\\textbackslash{}").replace("_", "\\_").replace("&", "\\&").replace("%", "\\%")
+
+
+def rich_table(analysis: ChainAnalysis, form: str = "auto"):
+    """A rich ``Table`` for the terminal (rich is imported here, not at package import)."""
+    from rich.table import Table
+
+    headings, rows, totals = text_rows(analysis, form)
+    table = Table(show_header=True, header_style="bold")
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading in ("layer", "kind") else "right", overflow="fold")
+    for cells in rows:
+        table.add_row(*cells)
+    table.add_section()
+    table.add_row(*totals, style="bold")
+    return table
