@@ -7,7 +7,7 @@ rather than by substituting into a general formula, so the factors appear exactl
 from __future__ import annotations
 
 from .chain import ChainAnalysis
-from .printing import nested_tex, product_tex, tex
+from .printing import product_tex, tex, value_tex
 
 DOCUMENT_HEADER = r"""\documentclass{article}
 \usepackage[margin=2cm]{geometry}
@@ -16,13 +16,6 @@ DOCUMENT_HEADER = r"""\documentclass{article}
 \begin{document}
 """
 DOCUMENT_FOOTER = "\\end{document}\n"
-
-
-def _value_tex(analysis: ChainAnalysis, quantity: str, length: int, form: str) -> str:
-    if form == "nested" and not analysis.is_numeric and quantity in ("rf", "effective_padding"):
-        series = analysis.rf_sum if quantity == "rf" else analysis.padding_sum
-        return nested_tex(series, length)
-    return tex(getattr(analysis, f"{quantity}_at")(length))
 
 
 def _align(lines: list[str]) -> str:
@@ -44,11 +37,11 @@ def rf_lines(analysis: ChainAnalysis, form: str = "auto") -> list[str]:
     form = analysis.form(form)
     lines = ["l_{0} &= 1"]
     for index, layer in enumerate(analysis.layers, start=1):
-        previous = _value_tex(analysis, "rf", index - 1, form)
+        previous = value_tex(analysis, "rf", index - 1, form)
         kernel = layer.effective_kernel
         line = (
             f"l_{{{index}}} &= {previous} + {_shifted(tex(kernel))}{_jump_factors(analysis, index)}"
-            f" = {_value_tex(analysis, 'rf', index, form)}"
+            f" = {value_tex(analysis, 'rf', index, form)}"
         )
         if layer.dilation != 1:
             extent = f"{tex(layer.dilation)} \\cdot ({tex(layer.kernel)} - 1) + 1"
@@ -59,14 +52,14 @@ def rf_lines(analysis: ChainAnalysis, form: str = "auto") -> list[str]:
     return lines
 
 
-def jump_lines(analysis: ChainAnalysis) -> list[str]:
+def jump_lines(analysis: ChainAnalysis, form: str = "auto") -> list[str]:
     """The derivation of the jumps: ``J_{i} &= J_{i-1} \\cdot s_i = J_i``."""
+    form = analysis.form(form)
     lines = ["J_{0} &= 1"]
     for index, layer in enumerate(analysis.layers, start=1):
-        previous = tex(analysis.jump_at(index - 1))
-        lines.append(
-            f"J_{{{index}}} &= {previous} \\cdot {product_tex([layer.stride])} = {tex(analysis.jump_at(index))}"
-        )
+        previous = value_tex(analysis, "jump", index - 1, form)
+        current = value_tex(analysis, "jump", index, form)
+        lines.append(f"J_{{{index}}} &= {previous} \\cdot {product_tex([layer.stride])} = {current}")
     return lines
 
 
@@ -75,19 +68,19 @@ def center_lines(analysis: ChainAnalysis, form: str = "auto") -> list[str]:
     form = analysis.form(form)
     lines = ["P_{0} &= 0"]
     for index, layer in enumerate(analysis.layers, start=1):
-        previous = _value_tex(analysis, "effective_padding", index - 1, form)
+        previous = value_tex(analysis, "effective_padding", index - 1, form)
         padding = tex(layer.padding)
         padding = f"({padding})" if not (padding.isdigit() or padding.isidentifier()) and " " in padding else padding
         lines.append(
             f"P_{{{index}}} &= {previous} + {padding}{_jump_factors(analysis, index)}"
-            f" = {_value_tex(analysis, 'effective_padding', index, form)}"
+            f" = {value_tex(analysis, 'effective_padding', index, form)}"
         )
     for index in range(1, len(analysis.layers) + 1):
-        rf = _value_tex(analysis, "rf", index, form)
-        padding = _value_tex(analysis, "effective_padding", index, form)
+        rf = value_tex(analysis, "rf", index, form)
+        padding = value_tex(analysis, "effective_padding", index, form)
         padding = padding if " " not in padding else f"({padding})"
         lines.append(
-            f"c_{{{index}}} &= \\frac{{{rf} - 1}}{{2}} - {padding} = {tex(analysis.center_at(index))}"
+            f"c_{{{index}}} &= \\frac{{{rf} - 1}}{{2}} - {padding} = {value_tex(analysis, 'center', index, form)}"
         )
     return lines
 
@@ -105,7 +98,7 @@ def derivation(analysis: ChainAnalysis, *, jump: bool = False, center: bool = Fa
     """
     parts = [_align(rf_lines(analysis, form))]
     if jump:
-        parts.append(_align(jump_lines(analysis)))
+        parts.append(_align(jump_lines(analysis, form)))
     if center:
         parts.append(_align(center_lines(analysis, form)))
     body = "\n\n".join(parts)

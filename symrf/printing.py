@@ -8,6 +8,8 @@ deeper than the expression's own nesting of small pieces, so chains of thousands
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy
 
 from .layers import Value
@@ -16,6 +18,7 @@ from .series import StridedSum
 # -- text (sympy can read it back) ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
 def text(value: Value) -> str:
     """A value as text sympy reads back: ``str`` of the int or the expression.
 
@@ -65,7 +68,15 @@ def _wrap_text(piece: str, value: Value) -> str:
 
 def nested_text(series: StridedSum, length: int) -> str:
     """The first ``length`` terms of ``series`` in nested form, as text sympy reads back."""
-    return _nested(series, length, text, lambda m, inner: f"{_wrap_text(text(m), m)}*({inner})")
+    return _nested(series, length, text, _text_opener)
+
+
+def _text_opener(multiplier: Value) -> str:
+    return f"{_wrap_text(text(multiplier), multiplier)}*("
+
+
+def _tex_opener(multiplier: Value) -> str:
+    return f"{_tex_factor(sympy.sympify(multiplier))} ("
 
 
 def product_text(factors: list[Value] | tuple[Value, ...]) -> str:
@@ -76,26 +87,77 @@ def product_text(factors: list[Value] | tuple[Value, ...]) -> str:
     return "*".join(_wrap_text(text(f), f) for f in kept)
 
 
-def _nested(series: StridedSum, length: int, show, combine) -> str:
-    groups = series.group_sums(length)
-    if not groups:
+def _nested(series: StridedSum, length: int, show, opener) -> str:
+    """Nested form of the first ``length`` terms: ``G_0 + m_1*(G_1 + m_2*(G_2))``, linear in its length.
+
+    ``show`` prints a small value, ``opener`` a multiplier with its opening parenthesis. The text before each
+    group is built once per group and reused by every prefix, so printing all prefixes costs O(L^2) characters.
+    """
+    if length == 0:
         return show(series.offset)
-    last = max((i for i, (_, _, total) in enumerate(groups) if total != 0), default=-1)
-    if last < 0:
-        return show(0)
-    inner = show(groups[last][2])
-    for index in range(last, 0, -1):
-        multiplier = groups[index][0]
-        inner = combine(multiplier, inner)
-        previous = groups[index - 1][2]
-        if previous != 0:
-            inner = f"{show(previous)} + {inner}"
-    return inner
+    memo = series.printed.setdefault((show, opener), {"prefixes": [("", 0)], "results": {}})
+    results = memo["results"]
+    if length in results:
+        return results[length]
+    group_index = series.group_of(length)
+    prefixes = memo["prefixes"]
+    while len(prefixes) <= group_index:  # the text of groups 0..g-1, ending in the opening of group g
+        g = len(prefixes) - 1
+        text_before, depth = prefixes[g]
+        total = series.groups[g].partial_sums[-1]
+        kept = f"{text_before}{show(total)} + " if total != 0 else text_before
+        prefixes.append((kept + opener(series.groups[g + 1].multiplier), depth + 1))
+    end = length
+    while True:  # a prefix ending in zero terms has the value of the prefix before its group
+        group = series.groups[series.group_of(end)]
+        partial = group.partial_sums[end - group.first - 1]
+        if partial != 0 or group.first == 0:
+            break
+        end = group.first
+    text_before, depth = prefixes[series.group_of(end)]
+    result = f"{text_before}{show(partial)}{')' * depth}"
+    results[length] = result
+    return result
+
+
+# -- values of an analysis -----------------------------------------------------------------------------------
+
+
+def _series(analysis, quantity: str):
+    return {
+        "rf": analysis.rf_sum,
+        "effective_padding": analysis.padding_sum,
+        "start": analysis.start_sum,
+        "center": analysis.center_sum,
+    }.get(quantity)
+
+
+def value_json(analysis, quantity: str, length: int, form: str) -> int | str:
+    """The value of ``quantity`` after ``length`` layers, as a JSON integer or text sympy reads back."""
+    if form == "nested" and not analysis.is_numeric:
+        if quantity == "jump":
+            return product_text([layer.stride for layer in analysis.layers[:length]])
+        series = _series(analysis, quantity)
+        if series is not None:
+            return nested_text(series, length)
+    return json_value(getattr(analysis, f"{quantity}_at")(length))
+
+
+def value_tex(analysis, quantity: str, length: int, form: str) -> str:
+    """The value of ``quantity`` after ``length`` layers in LaTeX."""
+    if form == "nested" and not analysis.is_numeric:
+        if quantity == "jump":
+            return product_tex([layer.stride for layer in analysis.layers[:length]] or [1], " ")
+        series = _series(analysis, quantity)
+        if series is not None:
+            return nested_tex(series, length)
+    return tex(getattr(analysis, f"{quantity}_at")(length))
 
 
 # -- LaTeX ----------------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
 def tex(value: Value) -> str:
     """A value in LaTeX as written in papers: ``(k_{2} - 1) s_{1}``, not ``s_{1} \\left(k_{2} - 1\\right)``.
 
@@ -111,7 +173,7 @@ def tex(value: Value) -> str:
 
 def nested_tex(series: StridedSum, length: int) -> str:
     """The first ``length`` terms of ``series`` in nested (Horner) form, in LaTeX."""
-    return _nested(series, length, tex, lambda m, inner: f"{_tex_factor(sympy.sympify(m))} ({inner})")
+    return _nested(series, length, tex, _tex_opener)
 
 
 def product_tex(factors: list[Value] | tuple[Value, ...], separator: str = " \\cdot ") -> str:
@@ -172,9 +234,15 @@ def _tex(expr: sympy.Expr) -> str:
         return f"\\left\\lfloor {_tex(expr.args[0])} \\right\\rfloor"
     if isinstance(expr, sympy.ceiling):
         return f"\\left\\lceil {_tex(expr.args[0])} \\right\\rceil"
+    return _sympy_latex(expr)
+
+
+@lru_cache(maxsize=65536)
+def _sympy_latex(expr: sympy.Expr) -> str:
     return sympy.latex(expr)
 
 
+@lru_cache(maxsize=65536)
 def _tex_factor(expr: sympy.Expr) -> str:
     """A factor of a product: sums and negative numbers in parentheses."""
     if expr.is_Add or (expr.is_number and expr.is_negative) or (expr.is_Rational and not expr.is_Integer):

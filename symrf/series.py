@@ -33,7 +33,7 @@ class StridedSum:
     [1, 3, 4, 8]
     """
 
-    __slots__ = ("offset", "coefficients", "groups", "_group_of", "_cache")
+    __slots__ = ("offset", "coefficients", "groups", "_group_of", "_cache", "printed")
 
     def __init__(self, offset: Value, coefficients: tuple[Value, ...], strides: tuple[Value, ...],
                  jumps_before: tuple[Value, ...]) -> None:
@@ -56,6 +56,11 @@ class StridedSum:
         self.groups = tuple(groups)
         self._group_of = tuple(group_of)
         self._cache: dict[int, Value] = {}
+        self.printed: dict = {}  # printers' memo of nested forms (see symrf.printing)
+
+    def group_of(self, length: int) -> int:
+        """The index of the group holding term ``length`` (1-based, as a prefix length)."""
+        return self._group_of[length - 1]
 
     def group_sums(self, length: int) -> list[tuple[Value, Value, Value]]:
         """``(multiplier, jump, sum)`` of each group within the first ``length`` terms (the last may be partial)."""

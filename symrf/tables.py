@@ -9,41 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from .chain import QUANTITIES, ChainAnalysis
-from .printing import json_value, nested_tex, nested_text, product_tex, product_text, tex
+from .printing import json_value, tex, value_json, value_tex
 
 #: Column headings, in order, for the per-layer text tables (JSON keys are the long names).
 COLUMNS = ("layer", "kind", "k", "s", "p", "d", "rf", "jump", "eff. pad", "start", "center")
-
-
-def _series(analysis: ChainAnalysis, quantity: str):
-    return {
-        "rf": analysis.rf_sum,
-        "effective_padding": analysis.padding_sum,
-        "start": analysis.start_sum,
-        "center": analysis.center_sum,
-    }.get(quantity)
-
-
-def value_json(analysis: ChainAnalysis, quantity: str, length: int, form: str) -> int | str:
-    """The value of ``quantity`` after ``length`` layers, as a JSON integer or text sympy reads back."""
-    if form == "nested" and not analysis.is_numeric:
-        if quantity == "jump":
-            return product_text([layer.stride for layer in analysis.layers[:length]])
-        series = _series(analysis, quantity)
-        if series is not None:
-            return nested_text(series, length)
-    return json_value(getattr(analysis, f"{quantity}_at")(length))
-
-
-def value_tex(analysis: ChainAnalysis, quantity: str, length: int, form: str) -> str:
-    """The value of ``quantity`` after ``length`` layers in LaTeX."""
-    if form == "nested" and not analysis.is_numeric:
-        if quantity == "jump":
-            return product_tex([layer.stride for layer in analysis.layers[:length]] or [1], " ")
-        series = _series(analysis, quantity)
-        if series is not None:
-            return nested_tex(series, length)
-    return tex(getattr(analysis, f"{quantity}_at")(length))
 
 
 def to_json(analysis: ChainAnalysis, form: str = "auto") -> dict[str, Any]:
