@@ -66,7 +66,8 @@ def numeric_chain(layers: int) -> None:
     rows = best_of(3, lambda: list(ChainAnalysis(network)))
     assert ChainAnalysis(network).rf == bare_loop(params)[0][-1]
     print(f"numeric chain, {layers} layers: bare int loop {baseline * 1e3:.2f} ms")
-    print(f"  analysis (rf, jump, padding per layer)       {totals * 1e3:.2f} ms  = {totals / baseline:.1f}x  (target <= 10x)")
+    print(f"  analysis (rf, jump, padding per layer)       {totals * 1e3:.2f} ms  = {totals / baseline:.1f}x"
+          "  (target <= 10x)")
     print(f"  + start and centre of every layer            {per_layer * 1e3:.2f} ms  = {per_layer / baseline:.1f}x")
     print(f"  every layer as a LayerResult object          {rows * 1e3:.2f} ms  = {rows / baseline:.1f}x")
 
@@ -85,9 +86,15 @@ def symbolic_run(layers: int) -> tuple[float, int]:
 
 
 def symbolic_chains(small: int, large: int) -> None:
-    symbolic_run(50)  # warm caches and imports
-    t_small, size_small = symbolic_run(small)
-    t_large, size_large = symbolic_run(large)
+    """Each size runs in a fresh interpreter, so neither run profits from the other's caches."""
+
+    def fresh(layers: int) -> tuple[float, int]:
+        output = subprocess.run([sys.executable, __file__, "--symbolic-run", str(layers)], check=True,
+                                capture_output=True, text=True).stdout.split()
+        return float(output[0]), int(output[1])
+
+    t_small, size_small = fresh(small)
+    t_large, size_large = fresh(large)
     print(f"symbolic chain analysed + JSON + LaTeX table + derivation: {small} layers {t_small:.2f} s "
           f"({size_small / 1e6:.1f} MB of text), {large} layers {t_large:.2f} s ({size_large / 1e6:.1f} MB)")
     print(f"  ratio {large}/{small}: {t_large / t_small:.2f}x  (target <= 4.5x; O(L^2) output gives 4x)")
@@ -104,6 +111,10 @@ def command_line(repeats: int) -> None:
 
 
 def main() -> None:
+    if "--symbolic-run" in sys.argv:
+        seconds, size = symbolic_run(int(sys.argv[sys.argv.index("--symbolic-run") + 1]))
+        print(seconds, size)
+        return
     quick = "--quick" in sys.argv
     numeric_chain(1_000 if quick else 10_000)
     symbolic_chains(*((100, 200) if quick else (500, 1_000)))

@@ -6,25 +6,39 @@
 """
 
 from .chain import ChainAnalysis, LayerResult, analyze
+from .closed_form import ClosedFormAnalysis, closed_form, sweep
 from .errors import SymrfError
-from .layers import Layer, conv, pool
-from .network import Network, Repeat, repeat
+from .graphfile import load_graph
+from .layers import Layer, conv, convt, global_pool, pool, upsample
+from .network import Network, Repeat, parallel, repeat, residual
+from .solve import Solution, solve
 from .spec import parse
 from .symbols import symbol
 
 __all__ = [
     "ChainAnalysis",
+    "ClosedFormAnalysis",
     "Layer",
     "LayerResult",
     "Network",
     "Repeat",
+    "Solution",
     "SymrfError",
     "analyze",
+    "closed_form",
     "conv",
+    "convt",
+    "global_pool",
+    "load_graph",
+    "parallel",
     "parse",
     "pool",
     "repeat",
+    "residual",
+    "solve",
+    "sweep",
     "symbol",
+    "upsample",
 ]
 
 __version__ = "0.1.0"

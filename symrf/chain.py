@@ -14,6 +14,7 @@ import sympy
 
 from . import recurrence as rec
 from .errors import EmptyOutputError, SymrfError
+from .graph import Graph, analyze_graph, needs_graph
 from .layers import Layer, Value, as_value
 from .network import Network
 from .series import StridedSum
@@ -41,12 +42,18 @@ class LayerResult:
 
 
 def layer_names(layers: tuple[Layer, ...]) -> tuple[str, ...]:
-    """Display names: a layer's own name, else its kind and a per-kind counter (``conv1``, ``pool1``, ``conv2``)."""
+    """Display names: a layer's own name, else its kind and a per-kind counter (``conv1``, ``pool1``, ``conv2``).
+
+    Named layers do not count, so ``conv(3, name="stem"), conv(3)`` is named ``stem, conv1``.
+    """
     counters: dict[str, int] = {}
     names = []
     for layer in layers:
+        if layer.name:
+            names.append(layer.name)
+            continue
         counters[layer.kind] = counters.get(layer.kind, 0) + 1
-        names.append(layer.name or f"{layer.kind}{counters[layer.kind]}")
+        names.append(f"{layer.kind}{counters[layer.kind]}")
     return tuple(names)
 
 
@@ -63,10 +70,10 @@ class ChainAnalysis:
     def __init__(self, network: Network, input_size: Value | None = None) -> None:
         self.network = network
         self.layers: tuple[Layer, ...] = network.layers
-        self.names = layer_names(self.layers)
         self.input_size = input_size
         self.is_numeric = network.is_numeric and (input_size is None or type(input_size) is int)
-        kernels = [rec.effective_kernel(layer.kernel, layer.dilation) for layer in self.layers]
+        kernels = [layer.kernel if layer.dilation == 1 else rec.effective_kernel(layer.kernel, layer.dilation)
+                   for layer in self.layers]
         if self.is_numeric:
             self._numeric(kernels)
         else:
@@ -74,15 +81,18 @@ class ChainAnalysis:
         self.sizes = self._sizes(kernels) if input_size is not None else None
 
     def _numeric(self, kernels: list[int]) -> None:
+        # rec.next_rf, rec.next_effective_padding and rec.next_jump, inlined: this loop is the numeric hot path
+        # (tests check it against those functions and against a brute-force oracle).
         rf, jump, padding = 1, 1, 0
         rfs, jumps, paddings = [], [], []
+        add_rf, add_jump, add_padding = rfs.append, jumps.append, paddings.append
         for layer, kernel in zip(self.layers, kernels):
-            rf = rec.next_rf(rf, kernel, jump)
-            padding = rec.next_effective_padding(padding, layer.padding, jump)
-            jump = rec.next_jump(jump, layer.stride)
-            rfs.append(rf)
-            jumps.append(jump)
-            paddings.append(padding)
+            rf += (kernel - 1) * jump
+            padding += layer.padding * jump
+            jump *= layer.stride
+            add_rf(rf)
+            add_jump(jump)
+            add_padding(padding)
         self.jumps = tuple(jumps)
         self._rf, self._padding = tuple(rfs), tuple(paddings)
 
@@ -115,6 +125,11 @@ class ChainAnalysis:
             size = rec.output_size(size, kernel, layer.stride, layer.padding)
             sizes.append(size)
         return tuple(sizes)
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """Each layer's display name (see :func:`layer_names`)."""
+        return layer_names(self.layers)
 
     # -- per-layer values -------------------------------------------------------------------------------------
     def rf_at(self, length: int) -> Value:
@@ -264,8 +279,11 @@ def _substitution(symbols: frozenset[sympy.Symbol], values: Mapping[object, obje
     return mapping
 
 
-def analyze(network: Network | str | list, input_size: object = None) -> ChainAnalysis:
+def analyze(network: Network | str | list, input_size: object = None, *, strict: bool = False) -> ChainAnalysis:
     """Analyse a chain given as a :class:`~symrf.network.Network`, a list of layers or a spec string.
+
+    Networks with parallel paths, values per axis, "same" padding or other layer kinds (and graphs read from
+    files) are analysed by :func:`symrf.graph.analyze_graph`; ``strict`` makes a misaligned merge an error.
 
     >>> analyze("conv(3, p=1), pool(2)", input_size=32).size
     16
@@ -274,7 +292,13 @@ def analyze(network: Network | str | list, input_size: object = None) -> ChainAn
         from .spec import parse
 
         network = parse(network)
-    elif not isinstance(network, Network):
+    elif not isinstance(network, (Network, Graph)):
         network = Network.of(network if isinstance(network, (list, tuple)) else [network])
+    if strict or isinstance(input_size, (tuple, list)) or needs_graph(network):
+        return analyze_graph(network, input_size, strict)  # several paths or axes, padding modes, other kinds
+    if network.has_repeats:  # a block repeated a symbolic number of times: closed forms (no output sizes)
+        from .closed_form import ClosedFormAnalysis
+
+        return ClosedFormAnalysis(network, input_size)
     size = None if input_size is None else as_value(input_size, "size", "input ")
     return ChainAnalysis(network, size)

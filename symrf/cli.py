@@ -28,6 +28,7 @@ app = typer.Typer(
     'Example: symrf rf "conv(3), pool(2, 2), conv(3)"',
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # help texts hold spec syntax such as [conv(3)], which is not markup
     pretty_exceptions_enable=False,
 )
 
@@ -73,6 +74,10 @@ def user_errors(command: Callable) -> Callable:
             fail(str(exc))
         except RecursionError:
             fail("the spec is nested too deeply to analyse")
+        except ValueError as exc:
+            if "integer string conversion" not in str(exc):
+                raise
+            fail("a result has more than 4,300 digits, too many to print; use fewer strided layers or symbols")
         except MemoryError:
             fail("the spec is too large to analyse in memory")
 
@@ -99,26 +104,58 @@ def rf_command(
     as_latex: Annotated[bool, typer.Option("--latex", help="A LaTeX tabular.")] = False,
     as_markdown: Annotated[bool, typer.Option("--markdown", help="A Markdown table.")] = False,
     form: FormOption = Form.auto,
+    edges: Annotated[bool, typer.Option("--edges", help="Measure centres from pixel edges (the 'start = 0.5' "
+                                        "convention of some tools): centre + 1/2.")] = False,
+    subs: Annotated[str | None, typer.Option("--subs", help="Give symbols values first, e.g. k=3,s=2.")] = None,
+    sweep: Annotated[str | None, typer.Option(
+        "--sweep", help='Evaluate the RF over a grid, e.g. "n=1..12,k=3,5,7" (one row per point).')] = None,
 ) -> None:
     """Receptive field, jump, effective padding, start and centre of every layer and of the network.
+
+    A spec with a block repeated a symbolic number of times (n * [...]) gives closed forms.
 
     Example: symrf rf "conv(3), pool(2, 2), conv(3)" --input-size 32 --json
     """
     from . import tables
+    from .closed_form import (
+        ClosedFormAnalysis,
+        closed_form_report,
+        parse_assignments,
+        parse_grid,
+        substitute_values,
+        sweep_report,
+    )
+    from .closed_form import sweep as sweep_over
 
     if sum((as_json, as_latex, as_markdown)) > 1:
         fail("choose at most one of --json, --latex and --markdown")
-    analysis = load(spec, input_size)
+    if subs is None:
+        analysis = load(spec, input_size)
+    else:  # values first, so that an input size applies to the substituted network
+        network = substitute_values(parse(read_spec(spec)), parse_assignments(subs))
+        analysis = analyze(network, None if input_size is None else parse_value(input_size, "size"))
+    style = "json" if as_json else "latex" if as_latex else "markdown" if as_markdown else "text"
+    if sweep is not None:
+        if as_latex:
+            fail("--sweep prints text, --json or --markdown")
+        report = sweep_report(sweep_over(analysis, parse_grid(sweep)), style)
+        echo(json.dumps(report, indent=2) if as_json else report)
+        return
+    if isinstance(analysis, ClosedFormAnalysis):
+        report = closed_form_report(analysis, style)
+        echo(json.dumps(report, indent=2) if as_json else report)
+        return
     if as_json:
-        echo(json.dumps(tables.to_json(analysis, form.value), indent=2))
+        echo(json.dumps(tables.to_json(analysis, form.value, edges), indent=2))
     elif as_latex:
-        echo(tables.latex_table(analysis, form.value))
+        echo(tables.latex_table(analysis, form.value, edges))
     elif as_markdown:
-        echo(tables.markdown(analysis, form.value))
+        echo(tables.markdown(analysis, form.value, edges))
     else:
         from rich.console import Console
 
-        Console().print(tables.rich_table(analysis, form.value))
+        console = Console() if sys.stdout.isatty() else Console(width=250)  # pipes and files: no wrapping
+        console.print(tables.rich_table(analysis, form.value, edges))
 
 
 @app.command("derive")
@@ -138,10 +175,43 @@ def derive_command(
 
     Example: symrf derive "conv(k_1, s_1), conv(k_2, s_2)" --jump --document > rf.tex
     """
+    from .closed_form import ClosedFormAnalysis
     from .latex import derivation
 
     analysis = load(spec if spec is not None else WORKED_EXAMPLE)
+    if isinstance(analysis, ClosedFormAnalysis):  # a repeated block: derive its closed form
+        echo(analysis.latex(document=document))
+        return
     echo(derivation(analysis, jump=jump, center=center, document=document, form=form.value))
+
+
+@app.command("solve")
+@user_errors
+def solve_command(
+    spec: SpecArgument,
+    target: Annotated[str, typer.Option("--target", "-t", help="The RF to reach: an integer (10**100 is fine) "
+                                        "or a symbol such as T.", show_default=False)],
+    unknown: Annotated[str | None, typer.Option("--for", help="The unknown (default: the repetition count; a "
+                                                "spec without symbols is read as n * [SPEC]).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help='One JSON object: {"symbol", "value", "rf"}.')] = False,
+    as_latex: Annotated[bool, typer.Option("--latex", help="The derivation of the answer in LaTeX.")] = False,
+    document: Annotated[bool, typer.Option("--document", help="With --latex: a standalone document.")] = False,
+) -> None:
+    """The least value of the unknown (by default how many times to repeat the block) whose RF reaches --target.
+
+    Example: symrf solve "conv(3), pool(2, 2)" --target 224
+    """
+    from .solve import solve
+
+    if as_json and as_latex:
+        fail("choose at most one of --json and --latex")
+    solution = solve(parse(read_spec(spec)), parse_value(target, "target"), unknown)
+    if as_json:
+        echo(json.dumps(solution.to_json(), indent=2))
+    elif as_latex or document:
+        echo(solution.latex(document=document))
+    else:
+        echo(str(solution))
 
 
 def _version(value: bool) -> None:
@@ -160,5 +230,18 @@ def _root(
 
 
 def main() -> None:
-    """Entry point of the ``symrf`` console script."""
-    app(prog_name="symrf")
+    """Entry point of the ``symrf`` console script: errors in the command line itself are one line, too."""
+    try:
+        code = app(prog_name="symrf", standalone_mode=False)
+    except KeyboardInterrupt:
+        sys.stderr.write("symrf: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors (unknown option, missing argument, bad choice)
+        if not callable(getattr(exc, "format_message", None)):
+            raise
+        context = getattr(exc, "ctx", None)
+        command = getattr(context, "command_path", None) or "symrf"
+        message = " ".join(str(exc.format_message()).split())
+        sys.stderr.write(f"symrf: error: {message} (see '{command} --help')\n")
+        sys.exit(getattr(exc, "exit_code", 2) or 2)
+    sys.exit(code if isinstance(code, int) else 0)

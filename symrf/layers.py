@@ -16,8 +16,20 @@ from .symbols import POSITIVE_ROLES, symbol_for_role
 #: A layer quantity: a Python int, or a sympy expression in integer symbols.
 Value = int | sympy.Expr
 
-#: The kinds of layer and what they are. ``conv`` and ``pool`` share their arithmetic.
-KINDS = ("conv", "pool")
+#: The kinds of layer and what they are. ``conv`` and ``pool`` share their arithmetic; ``convt`` (transposed
+#: convolution) and ``upsample`` (nearest neighbour) spread each input pixel over ``s`` output pixels;
+#: ``global_pool`` reads its whole input.
+KINDS = ("conv", "pool", "convt", "upsample", "global_pool")
+
+#: Kinds whose output feature ``x`` reads input ``x*s - p + j*d``: the chain recurrence applies to them.
+DOWN_KINDS = frozenset({"conv", "pool"})
+
+#: Kinds whose output feature ``y`` reads every input ``x`` with ``x*s - p + j*d = y`` (the jump divides by s).
+UP_KINDS = frozenset({"convt", "upsample"})
+
+#: Padding modes of TensorFlow: "valid" is no padding; "same" pads ``max(k' - s, 0)`` (or ``max(k' - n mod s, 0)``
+#: when ``s`` does not divide the input size ``n``) in total, ``floor(total / 2)`` of it before the first pixel.
+PADDING_MODES = ("same", "valid")
 
 
 def as_value(value: object, role: str, where: str = "") -> Value:
@@ -37,7 +49,7 @@ def as_value(value: object, role: str, where: str = "") -> Value:
         from .spec import parse_value
 
         if value.strip().lower() in ("same", "valid"):
-            raise LayerError(f"{label}: padding modes 'same' and 'valid' are not supported by chain layers")
+            raise LayerError(f"{label}: 'same' and 'valid' are padding modes, allowed only as p= of a conv or pool")
         try:
             value = parse_value(value, role)
         except SymrfError as exc:
@@ -93,29 +105,56 @@ def _check_expression(expr: sympy.Expr, role: str, label: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Layer:
-    """One layer of a chain: output feature ``x`` reads input pixels ``x*s - p + j*d`` for ``j = 0..k-1``.
+    """One layer along one axis: output feature ``x`` reads input pixels ``x*s - p + j*d`` for ``j = 0..k-1``.
 
-    Build layers with :func:`conv` and :func:`pool`; they validate and normalise the values.
+    ``padding`` is the padding before the first pixel (PyTorch's symmetric ``padding=p``, or the left part of an
+    asymmetric pad), or the string ``"same"`` (TensorFlow's rule, resolved once the input size is known);
+    ``padding_end`` is the padding after the last pixel when it differs from ``padding`` (it only changes output
+    sizes). A transposed convolution (``convt``) reverses the reading: output ``y`` reads every input ``x`` with
+    ``x*s - p + j*d = y``. Build layers with :func:`conv`, :func:`pool`, :func:`convt`, :func:`upsample` and
+    :func:`global_pool`; they validate and normalise the values (tuples give a layer per axis).
 
     >>> conv(3, 2, 1)
     conv(3, s=2, p=1)
+    >>> conv(3, s=2, p="same"), conv(3, p=[(0, 1)])
+    (conv(3, s=2, p='same'), conv(3, p=[(0, 1)]))
     """
 
     kind: str
     kernel: Value
     stride: Value = 1
-    padding: Value = 0
+    padding: Value | str = 0
     dilation: Value = 1
     name: str | None = None
+    padding_end: Value | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise LayerError(f"unknown layer kind {self.kind!r}; known kinds: {', '.join(KINDS)}")
         where = f"{self.name or self.kind}: "
-        for role in ("kernel", "stride", "padding", "dilation"):
+        for role in ("kernel", "stride", "dilation"):
             object.__setattr__(self, role, as_value(getattr(self, role), role, where))
+        padding = self.padding
+        if isinstance(padding, str) and padding.strip().lower() in PADDING_MODES:
+            mode = padding.strip().lower()
+            if self.kind not in DOWN_KINDS:
+                raise LayerError(f"{where}padding {mode!r} applies to conv and pool layers only")
+            if self.padding_end is not None:
+                raise LayerError(f"{where}padding {mode!r} decides the padding after the last pixel too")
+            padding = 0 if mode == "valid" else "same"
+        if padding != "same":
+            padding = as_value(padding, "padding", where)
+        object.__setattr__(self, "padding", padding)
+        end = self.padding_end
+        if end is not None:
+            end = as_value(end, "padding", f"{where}end ")
+            object.__setattr__(self, "padding_end", None if end == padding else end)
         if self.name is not None and not isinstance(self.name, str):
             raise LayerError(f"{self.kind}: name must be a string, not {self.name!r}")
+        if self.kind == "upsample" and (self.kernel != self.stride or padding != 0 or self.dilation != 1):
+            raise LayerError(f"{where}an upsampling layer has kernel = stride, no padding and no dilation")
+        if self.kind == "global_pool" and (self.kernel, self.stride, padding, self.dilation) != (1, 1, 0, 1):
+            raise LayerError(f"{where}a global pooling layer takes no kernel, stride, padding or dilation")
 
     @property
     def effective_kernel(self) -> Value:
@@ -125,13 +164,24 @@ class Layer:
         return self.dilation * (self.kernel - 1) + 1
 
     @property
+    def is_same(self) -> bool:
+        """Whether the padding is TensorFlow's "same" (known only once the input size is)."""
+        return self.padding == "same"
+
+    @property
+    def is_plain(self) -> bool:
+        """Whether the chain recurrence alone describes this layer (conv or pool, explicit symmetric padding)."""
+        return self.kind in DOWN_KINDS and self.padding_end is None and self.padding != "same"
+
+    @property
     def is_numeric(self) -> bool:
-        return all(type(v) is int for v in (self.kernel, self.stride, self.padding, self.dilation))
+        return (type(self.kernel) is int and type(self.stride) is int and type(self.padding) is int
+                and type(self.dilation) is int and (self.padding_end is None or type(self.padding_end) is int))
 
     @property
     def free_symbols(self) -> frozenset[sympy.Symbol]:
         found: set[sympy.Symbol] = set()
-        for v in (self.kernel, self.stride, self.padding, self.dilation):
+        for v in (self.kernel, self.stride, self.padding, self.dilation, self.padding_end):
             if isinstance(v, sympy.Expr):
                 found |= v.free_symbols
         return frozenset(found)
@@ -140,32 +190,54 @@ class Layer:
         """This layer with symbols replaced (``mapping`` as for sympy's ``xreplace``)."""
         values = [
             v.xreplace(mapping) if isinstance(v, sympy.Expr) else v
-            for v in (self.kernel, self.stride, self.padding, self.dilation)
+            for v in (self.kernel, self.stride, self.padding, self.dilation, self.padding_end)
         ]
-        return Layer(self.kind, *values, name=self.name)
+        return Layer(self.kind, *values[:4], name=self.name, padding_end=values[4])
 
     def __repr__(self) -> str:
         from .printing import spec_text
 
+        name = [f"name={self.name!r}"] if self.name is not None else []
+        if self.kind == "global_pool":
+            return f"global_pool({', '.join(name)})"
+        if self.kind == "upsample":
+            return f"upsample({', '.join([spec_text(self.stride)] + name)})"
         args = [spec_text(self.kernel)]
         default_stride = self.kernel if self.kind == "pool" else 1
         if self.stride != default_stride:
             args.append(f"s={spec_text(self.stride)}")
-        if self.padding != 0:
+        if self.padding_end is not None:
+            args.append(f"p=[({spec_text(self.padding)}, {spec_text(self.padding_end)})]")
+        elif self.padding == "same":
+            args.append("p='same'")
+        elif self.padding != 0:
             args.append(f"p={spec_text(self.padding)}")
         if self.dilation != 1:
             args.append(f"d={spec_text(self.dilation)}")
-        if self.name is not None:
-            args.append(f"name={self.name!r}")
-        return f"{self.kind}({', '.join(args)})"
+        return f"{self.kind}({', '.join(args + name)})"
+
+
+def _per_axis(*values: object) -> bool:
+    """Whether any value is given per axis (a tuple or list), so that the layer needs :mod:`symrf.axes`."""
+    return any(isinstance(v, (tuple, list)) for v in values)
 
 
 def conv(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | None = None) -> Layer:
     """A convolution with kernel ``k``, stride ``s``, padding ``p`` (before the first pixel) and dilation ``d``.
 
+    A tuple gives one value per axis, height first (``conv((3, 5), s=2)``); a per-axis padding may be a
+    ``(before, after)`` pair, and ``p=[(0, 1)]`` pads one axis asymmetrically. ``p="same"`` and ``p="valid"``
+    follow TensorFlow.
+
     >>> conv(3).kernel, conv("k", s="s").stride
     (3, s)
+    >>> conv((3, 5), s=2)
+    conv((3, 5), s=2)
     """
+    if _per_axis(k, s, p, d):
+        from .axes import layer_per_axis
+
+        return layer_per_axis("conv", k, s, p, d, name)
     return Layer("conv", k, s, p, d, name)
 
 
@@ -175,4 +247,48 @@ def pool(k: object, s: object = None, p: object = 0, d: object = 1, name: str | 
     >>> pool(2).stride
     2
     """
+    if _per_axis(k, s, p, d):
+        from .axes import layer_per_axis
+
+        return layer_per_axis("pool", k, s, p, d, name)
     return Layer("pool", k, k if s is None else s, p, d, name)
+
+
+def convt(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | None = None) -> Layer:
+    """A transposed convolution: input pixel ``x`` feeds outputs ``x*s - p + j*d`` for ``j = 0..k-1`` (PyTorch).
+
+    Its output pixels fall into ``s`` phases that read different numbers of input pixels, so the receptive field
+    after it depends on the output position (see :mod:`symrf.graph`).
+
+    >>> convt(4, 2, 1)
+    convt(4, s=2, p=1)
+    """
+    if _per_axis(k, s, p, d):
+        from .axes import layer_per_axis
+
+        return layer_per_axis("convt", k, s, p, d, name)
+    return Layer("convt", k, s, p, d, name)
+
+
+def upsample(s: object = 2, name: str | None = None) -> Layer:
+    """Nearest-neighbour upsampling by ``s``: output ``y`` copies input ``floor(y / s)``.
+
+    For receptive fields it is a transposed convolution with kernel ``s`` and stride ``s``.
+
+    >>> upsample(2)
+    upsample(2)
+    """
+    if _per_axis(s):
+        from .axes import layer_per_axis
+
+        return layer_per_axis("upsample", s, s, 0, 1, name)
+    return Layer("upsample", s, s, 0, 1, name)
+
+
+def global_pool(name: str | None = None) -> Layer:
+    """Global (average or max) pooling: one output feature that reads the whole input.
+
+    >>> global_pool()
+    global_pool()
+    """
+    return Layer("global_pool", 1, 1, 0, 1, name)

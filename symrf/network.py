@@ -1,18 +1,20 @@
-"""Networks: immutable sequences of layers and of blocks repeated a (possibly symbolic) number of times."""
+"""Networks: immutable sequences of layers, of blocks repeated a (possibly symbolic) number of times, and of
+parallel paths that start from one input and are merged (residual and inception blocks)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 import sympy
 
+from .axes import AxesLayer
 from .errors import SymrfError
 from .layers import Layer, Value, as_value
 from .symbols import unify
 
-Item = Union[Layer, "Repeat"]
+Item = Union[Layer, AxesLayer, "Repeat", "Parallel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +56,30 @@ class Network:
     """
 
     items: tuple[Item, ...] = ()
+    plain: bool = field(default=True, init=False, repr=False, compare=False)  # see is_plain
+    numeric: bool = field(default=True, init=False, repr=False, compare=False)  # see is_numeric
+    repeats: bool = field(default=False, init=False, repr=False, compare=False)  # see has_repeats
 
     def __post_init__(self) -> None:
         items = tuple(self.items)
+        plain, numeric, repeats = True, True, False
         for item in items:
-            if not isinstance(item, (Layer, Repeat)):
-                raise SymrfError(f"a network holds layers and repeated blocks, not {item!r}")
+            kind = type(item)
+            if kind is Layer:
+                plain = plain and item.is_plain
+                numeric = numeric and item.is_numeric
+            elif kind is Repeat:
+                plain = plain and item.body.plain
+                numeric, repeats = False, True
+            elif isinstance(item, ITEMS):
+                plain = False
+                numeric = numeric and getattr(item, "is_numeric", False)
+            else:
+                raise SymrfError(f"a network holds layers, repeated blocks and parallel paths, not {item!r}")
         object.__setattr__(self, "items", items)
+        object.__setattr__(self, "plain", plain)
+        object.__setattr__(self, "numeric", numeric)
+        object.__setattr__(self, "repeats", repeats)
 
     @classmethod
     def of(cls, items: Iterable[object]) -> Network:
@@ -79,7 +98,7 @@ class Network:
     @property
     def has_repeats(self) -> bool:
         """Whether the network holds a block repeated a symbolic number of times."""
-        return any(isinstance(item, Repeat) for item in self.items)
+        return self.repeats  # found while the network is built
 
     @property
     def layers(self) -> tuple[Layer, ...]:
@@ -90,7 +109,8 @@ class Network:
 
     @property
     def is_numeric(self) -> bool:
-        return not self.has_repeats and all(layer.is_numeric for layer in self.items)
+        """Whether every value is an integer (and the chain recurrence applies): the fast numeric path."""
+        return self.numeric
 
     @property
     def free_symbols(self) -> frozenset[sympy.Symbol]:
@@ -98,6 +118,35 @@ class Network:
         for item in self.items:
             found |= item.free_symbols
         return frozenset(found)
+
+    @property
+    def axis_count(self) -> int:
+        """How many axes the network has: the most any of its layers gives values for (single values fit any).
+
+        >>> Network.of([conv(3), conv((3, 5))]).axis_count
+        2
+        """
+        counts = {_axis_count(item) for item in self.items}
+        counts.discard(1)
+        if len(counts) > 1:
+            raise SymrfError(f"the layers give values for different numbers of axes: {', '.join(map(str, sorted(counts)))}")
+        return counts.pop() if counts else 1
+
+    @property
+    def is_plain(self) -> bool:
+        """Whether the chain recurrence alone describes the network: 1-D conv and pool layers with explicit
+        symmetric paddings, and blocks of them repeated (no parallel paths, no other kinds, no "same").
+
+        It is found while the network is built, so checking it costs nothing."""
+        return self.plain
+
+    def along(self, axis: int) -> Network:
+        """The 1-D network along axis ``axis``: each layer's values for that axis (single values are used as is).
+
+        >>> Network.of([conv((3, 5), s=2), conv((3, 1), s=2)]).along(1)
+        conv(5, s=2), conv(1, s=2)
+        """
+        return Network(tuple(_along(item, axis) for item in self.items))
 
     def xreplace(self, mapping: dict) -> Network:
         """This network with symbols replaced; repetitions whose count becomes an integer are expanded."""
@@ -122,6 +171,109 @@ class Network:
         return ", ".join(repr(item) for item in self.items)
 
 
+@dataclass(frozen=True, slots=True)
+class Parallel:
+    """Paths that all start from the same input and whose outputs are merged (added or concatenated).
+
+    An empty path is the identity, as in a residual block's shortcut. The merged output sees, along each path,
+    that path's receptive field; see :mod:`symrf.graph` for how the paths are combined.
+
+    >>> parallel([conv(1, 4)], [conv(3, 2, p=1), conv(1, 2)])
+    parallel([conv(1, s=4)], [conv(3, s=2, p=1), conv(1, s=2)])
+    >>> residual([conv(3, p=1), conv(3, p=1)], name="block1")
+    residual([conv(3, p=1), conv(3, p=1)], name='block1')
+    """
+
+    branches: tuple[Network, ...]
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        branches = tuple(
+            branch if isinstance(branch, Network) else Network.of(branch if isinstance(branch, (list, tuple)) else [branch])
+            for branch in self.branches
+        )
+        if not branches:
+            raise SymrfError("parallel() needs at least one path, such as parallel([conv(3)], [])")
+        if self.name is not None and not isinstance(self.name, str):
+            raise SymrfError(f"parallel: name must be a string, not {self.name!r}")
+        object.__setattr__(self, "branches", branches)
+
+    @property
+    def kind(self) -> str:
+        return "merge"
+
+    @property
+    def is_residual(self) -> bool:
+        """Whether this is a path and an identity shortcut (as :func:`residual` builds)."""
+        return len(self.branches) == 2 and len(self.branches[1]) == 0 and len(self.branches[0]) > 0
+
+    @property
+    def is_numeric(self) -> bool:
+        return all(branch.is_numeric for branch in self.branches)
+
+    @property
+    def free_symbols(self) -> frozenset[sympy.Symbol]:
+        found: set[sympy.Symbol] = set()
+        for branch in self.branches:
+            found |= branch.free_symbols
+        return frozenset(found)
+
+    def xreplace(self, mapping: dict) -> Parallel:
+        return Parallel(tuple(branch.xreplace(mapping) for branch in self.branches), self.name)
+
+    def __repr__(self) -> str:
+        name = [f"name={self.name!r}"] if self.name is not None else []
+        if self.is_residual:
+            return f"residual({', '.join([repr(list(self.branches[0].items))] + name)})"
+        return f"parallel({', '.join([repr(list(branch.items)) for branch in self.branches] + name)})"
+
+
+def parallel(*branches: object, name: str | None = None) -> Parallel:
+    """Paths (lists of layers) from one input, merged at the end; an empty list is the identity.
+
+    >>> parallel([conv(3, p=1)], [pool(3, 1, 1)], name="mixed").name
+    'mixed'
+    """
+    return Parallel(branches, name)
+
+
+def residual(layers: object, name: str | None = None) -> Parallel:
+    """A residual block: the path ``layers`` and an identity shortcut, merged: ``parallel(layers, [])``.
+
+    >>> residual([conv(3, p=1)]) == parallel([conv(3, p=1)], [])
+    True
+    """
+    return Parallel((layers, []), name)
+
+
+#: What a network holds.
+ITEMS = (Layer, AxesLayer, Repeat, Parallel)
+
+
+def _axis_count(item: Item) -> int:
+    if type(item) is Layer:
+        return 1
+    if type(item) is AxesLayer:
+        return item.axis_count
+    branches = item.branches if type(item) is Parallel else (item.body,)
+    counts = {branch.axis_count for branch in branches}
+    counts.discard(1)
+    if len(counts) > 1:
+        raise SymrfError(f"the layers give values for different numbers of axes: {', '.join(map(str, sorted(counts)))}")
+    return counts.pop() if counts else 1
+
+
+def _along(item: Item, axis: int) -> Item:
+    kind = type(item)
+    if kind is Layer:
+        return item
+    if kind is AxesLayer:
+        return item.along(axis)
+    if kind is Parallel:
+        return Parallel(tuple(branch.along(axis) for branch in item.branches), item.name)
+    return Repeat(item.count, item.body.along(axis))
+
+
 def repeat(count: object, layers: object) -> Item | tuple[Item, ...]:
     """``layers`` repeated ``count`` times: expanded for an integer count, a :class:`Repeat` for a symbol.
 
@@ -143,11 +295,11 @@ def repeat(count: object, layers: object) -> Item | tuple[Item, ...]:
 
 def _flatten(items: Iterable[object]) -> Iterator[Item]:
     for item in items:
-        if isinstance(item, (Layer, Repeat)):
+        if isinstance(item, ITEMS):
             yield item
         elif isinstance(item, Network):
             yield from item.items
         elif isinstance(item, (list, tuple)):
             yield from _flatten(item)
         else:
-            raise SymrfError(f"a network holds layers and repeated blocks, not {item!r}")
+            raise SymrfError(f"a network holds layers, repeated blocks and parallel paths, not {item!r}")

@@ -132,19 +132,33 @@ def _series(analysis, quantity: str):
     }.get(quantity)
 
 
+#: Quantity name of the centre measured from pixel edges ("start = 0.5" convention): centre + 1/2.
+CENTER_EDGE = "center_edge"
+
+
 def value_json(analysis, quantity: str, length: int, form: str) -> int | str:
     """The value of ``quantity`` after ``length`` layers, as a JSON integer or text sympy reads back."""
+    if quantity == CENTER_EDGE:
+        if form == "nested" and not analysis.is_numeric:
+            return f"{value_json(analysis, 'center', length, form)} + 1/2"
+        return json_value(analysis.center_at(length) + sympy.Rational(1, 2))
     if form == "nested" and not analysis.is_numeric:
+        written = None
         if quantity == "jump":
-            return product_text([layer.stride for layer in analysis.layers[:length]])
-        series = _series(analysis, quantity)
-        if series is not None:
-            return nested_text(series, length)
+            written = product_text([layer.stride for layer in analysis.layers[:length]])
+        elif (series := _series(analysis, quantity)) is not None:
+            written = nested_text(series, length)
+        if written is not None:
+            return int(written) if written.lstrip("-").isdigit() else written
     return json_value(getattr(analysis, f"{quantity}_at")(length))
 
 
 def value_tex(analysis, quantity: str, length: int, form: str) -> str:
     """The value of ``quantity`` after ``length`` layers in LaTeX."""
+    if quantity == CENTER_EDGE:
+        if form == "nested" and not analysis.is_numeric:
+            return f"{value_tex(analysis, 'center', length, form)} + \\frac{{1}}{{2}}"
+        return tex(analysis.center_at(length) + sympy.Rational(1, 2))
     if form == "nested" and not analysis.is_numeric:
         if quantity == "jump":
             return product_tex([layer.stride for layer in analysis.layers[:length]] or [1], " ")

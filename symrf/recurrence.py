@@ -75,3 +75,93 @@ def output_size(size: Value, kernel_eff: Value, stride: Value, padding: Value) -
     if stride == 1:
         return span + 1
     return sympy.floor(span / stride) + 1
+
+
+# -- padding modes and output sizes beyond PyTorch's symmetric padding --------------------------------------------
+
+
+def _residue(size: Value, stride: Value) -> Value | None:
+    """``size mod stride`` as an int when it is known (sympy decides ``Mod(32*m, 2) = 0``), else None."""
+    if type(size) is int and type(stride) is int:
+        return size % stride
+    residue = sympy.Mod(size, stride)
+    return int(residue) if residue.is_Integer else None
+
+
+def same_padding(size: Value | None, kernel_eff: Value, stride: Value) -> tuple[Value, Value] | None:
+    """TensorFlow's "same" padding ``(before, after)`` for an input of ``size`` pixels, or None when unknown.
+
+    ``total = max(k' - s, 0)`` when ``s`` divides ``n``, else ``max(k' - (n mod s), 0)``; ``before =
+    floor(total / 2)``. With a stride of 1 (or a kernel of 1) the padding does not depend on ``n`` at all.
+
+    >>> same_padding(9, 3, 2), same_padding(8, 3, 2), same_padding(None, 3, 1), same_padding(None, 3, 2)
+    ((1, 1), (0, 1), (1, 1), None)
+    """
+    if stride == 1 or kernel_eff == 1:
+        total = kernel_eff - 1
+    else:
+        residue = None if size is None else _residue(size, stride)
+        if residue is None:
+            return None
+        total = kernel_eff - (stride if residue == 0 else residue)
+        if type(total) is int:
+            total = max(total, 0)
+        else:
+            decided = sympy.Ge(total, 0)
+            if decided is sympy.false:
+                total = 0
+            elif decided is not sympy.true:
+                total = sympy.Max(total, 0)
+    before = total // 2 if type(total) is int else sympy.floor(total / 2)
+    return before, total - before
+
+
+def same_output_size(size: Value, stride: Value) -> Value:
+    """The output size with "same" padding, ``ceil(n / s)``, whatever the kernel.
+
+    >>> same_output_size(9, 2), same_output_size(sympy.Symbol("n", positive=True, integer=True), 1)
+    (5, n)
+    """
+    if stride == 1:
+        return size
+    if type(size) is int and type(stride) is int:
+        return -(-size // stride)
+    return sympy.ceiling(sympy.Integer(size) / stride if type(size) is int else size / stride)
+
+
+def padded_output_size(size: Value, kernel_eff: Value, stride: Value, before: Value, after: Value) -> Value:
+    """``n_out = floor((n + p_before + p_after - k') / s) + 1``: :func:`output_size` with asymmetric padding.
+
+    >>> padded_output_size(8, 3, 2, 0, 1)
+    4
+    """
+    span = size + before + after - kernel_eff
+    if type(span) is int and type(stride) is int:
+        return span // stride + 1
+    if stride == 1:
+        return span + 1
+    return sympy.floor(span / stride) + 1
+
+
+def transposed_output_size(size: Value, kernel_eff: Value, stride: Value, before: Value, after: Value) -> Value:
+    """``n_out = (n - 1) s - p_before - p_after + k'`` (PyTorch's ``ConvTranspose`` without output padding).
+
+    >>> transposed_output_size(16, 4, 2, 1, 1)
+    32
+    """
+    return (size - 1) * stride - before - after + kernel_eff
+
+
+def transposed_inputs(output: int, kernel: int, stride: int, padding: int, dilation: int) -> list[int]:
+    """The input pixels that output ``y`` of a transposed convolution reads, in increasing order (maybe none).
+
+    Input ``x`` feeds outputs ``x*s - p + j*d`` (``j = 0..k-1``), so ``y`` reads every ``x = (y + p - j*d) / s``
+    that is an integer. How many it reads depends on the phase ``(y + p) mod s``.
+
+    >>> [transposed_inputs(y, 3, 2, 1, 1) for y in range(4)]
+    [[0], [0, 1], [1], [1, 2]]
+    >>> transposed_inputs(1, 1, 2, 0, 1), transposed_inputs(4, 2, 1, 0, 2)
+    ([], [2, 4])
+    """
+    return sorted((output + padding - j * dilation) // stride for j in range(kernel)
+                  if (output + padding - j * dilation) % stride == 0)

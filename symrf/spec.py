@@ -28,15 +28,24 @@ from typing import NoReturn
 import sympy
 
 from .errors import SpecError, SymrfError
-from .layers import Layer, Value, conv, pool
-from .network import Network, Repeat, repeat
+from .layers import Layer, Value, conv, convt, global_pool, pool, upsample
+from .network import ITEMS, Network, Repeat, parallel, repeat, residual
 from .symbols import NAME_PATTERN, symbol_for_role
 
 __all__ = ["FUNCTIONS", "PARAMETER_ROLES", "STRING_PARAMETERS", "parse", "parse_value", "read_spec"]
 
 #: The functions a spec may call, by name. A new layer kind is one entry here (plus an entry in
 #: :data:`PARAMETER_ROLES` if one of its parameters has a name not listed there).
-FUNCTIONS: dict[str, Callable[..., object]] = {"conv": conv, "pool": pool, "repeat": repeat}
+FUNCTIONS: dict[str, Callable[..., object]] = {
+    "conv": conv,
+    "pool": pool,
+    "repeat": repeat,
+    "convt": convt,
+    "upsample": upsample,
+    "global_pool": global_pool,
+    "parallel": parallel,
+    "residual": residual,
+}
 
 #: Role of an argument, by parameter name: a value role of :mod:`symrf.symbols` ("kernel", "stride", ...) that
 #: decides the assumptions of the symbols in the argument, ``"layers"`` for an argument that holds layers, or
@@ -206,6 +215,8 @@ def read_spec(argument: str) -> str:
     except (OSError, ValueError):  # a name too long for the file system, or with a NUL character
         exists = False
     if not exists:
+        if "(" not in argument and re.search(r"[/\\]|\.[A-Za-z]+\Z", argument.strip()):
+            raise SymrfError(f"no such spec file {argument!r} (a spec looks like \"conv(3), pool(2)\")")
         return argument
     try:
         with path.open(encoding="utf-8") as handle:
@@ -521,7 +532,7 @@ class _Reader:
             self.fail(f"the spec expands to more than {MAX_LAYERS:,} layers; use a symbol for large repetitions", node)
 
     def _layers_of(self, made: object, node: ast.expr) -> list[object]:
-        if isinstance(made, (Layer, Repeat)):
+        if isinstance(made, ITEMS):
             return [made]
         if isinstance(made, Network):
             return list(made.items)
@@ -613,8 +624,9 @@ class _Reader:
             self.fail(f"a string is only allowed as {allowed}, not as {parameter}= ({self._segment(node)})", node)
         if role == _TEXT:
             self.fail(f"{parameter}= must be a string such as {parameter}='conv1', not {self._segment(node)}", node)
-        if type(node) is ast.Tuple:
-            return tuple(self.value(element, role) for element in node.elts)
+        if type(node) is ast.Tuple or (type(node) is ast.List and role == "padding"):
+            # values per axis; a padding's entries may be (before, after) pairs, its list [(0, 1)] one axis's pair
+            return tuple(self._argument(element, parameter, role) for element in node.elts)
         return self.value(node, role)
 
     # -- values ----------------------------------------------------------------------------------------------

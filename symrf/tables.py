@@ -9,21 +9,28 @@ from __future__ import annotations
 from typing import Any
 
 from .chain import QUANTITIES, ChainAnalysis
-from .printing import json_value, tex, value_json, value_tex
+from .printing import CENTER_EDGE, json_value, tex, value_json, value_tex
 
 #: Column headings, in order, for the per-layer text tables (JSON keys are the long names).
 COLUMNS = ("layer", "kind", "k", "s", "p", "d", "rf", "jump", "eff. pad", "start", "center")
 
 
-def to_json(analysis: ChainAnalysis, form: str = "auto") -> dict[str, Any]:
+def _quantities(edges: bool) -> list[tuple[str, str]]:
+    """(key, quantity) pairs; with ``edges`` the centre is measured from pixel edges (centre + 1/2)."""
+    return [(q, CENTER_EDGE if edges and q == "center" else q) for q in QUANTITIES]
+
+
+def to_json(analysis: ChainAnalysis, form: str = "auto", edges: bool = False) -> dict[str, Any]:
     """The analysis as one JSON-ready object: the totals, then ``layers`` with one object per layer.
+
+    With ``edges`` the centres follow the "start = 0.5" convention (measured from pixel edges: centre + 1/2).
 
     >>> to_json(analyze("conv(3), pool(2)"))["rf"]
     4
     """
     form = analysis.form(form)
     total = len(analysis.layers)
-    result: dict[str, Any] = {q: value_json(analysis, q, total, form) for q in QUANTITIES}
+    result: dict[str, Any] = {key: value_json(analysis, q, total, form) for key, q in _quantities(edges)}
     if analysis.input_size is not None:
         result["input_size"] = json_value(analysis.input_size)
         result["size"] = json_value(analysis.size)
@@ -37,7 +44,7 @@ def to_json(analysis: ChainAnalysis, form: str = "auto") -> dict[str, Any]:
             "padding": json_value(layer.padding),
             "dilation": json_value(layer.dilation),
         }
-        row.update({q: value_json(analysis, q, index, form) for q in QUANTITIES})
+        row.update({key: value_json(analysis, q, index, form) for key, q in _quantities(edges)})
         if analysis.sizes is not None:
             row["size"] = json_value(analysis.sizes[index - 1])
         layers.append(row)
@@ -45,7 +52,8 @@ def to_json(analysis: ChainAnalysis, form: str = "auto") -> dict[str, Any]:
     return result
 
 
-def text_rows(analysis: ChainAnalysis, form: str = "auto") -> tuple[list[str], list[list[str]], list[str]]:
+def text_rows(analysis: ChainAnalysis, form: str = "auto", edges: bool = False
+              ) -> tuple[list[str], list[list[str]], list[str]]:
     """Headings, one row of text cells per layer, and a totals row."""
     form = analysis.form(form)
     headings = list(COLUMNS) + (["size"] if analysis.sizes is not None else [])
@@ -53,27 +61,28 @@ def text_rows(analysis: ChainAnalysis, form: str = "auto") -> tuple[list[str], l
     for index, (layer, name) in enumerate(zip(analysis.layers, analysis.names), start=1):
         cells = [name, layer.kind, *(str(json_value(v)) for v in (layer.kernel, layer.stride, layer.padding,
                                                                     layer.dilation))]
-        cells += [str(value_json(analysis, q, index, form)) for q in QUANTITIES]
+        cells += [str(value_json(analysis, q, index, form)) for _, q in _quantities(edges)]
         if analysis.sizes is not None:
             cells.append(str(json_value(analysis.sizes[index - 1])))
         rows.append(cells)
     total = len(analysis.layers)
-    totals = ["network", "", "", "", "", ""] + [str(value_json(analysis, q, total, form)) for q in QUANTITIES]
+    totals = ["network", "", "", "", "", ""]
+    totals += [str(value_json(analysis, q, total, form)) for _, q in _quantities(edges)]
     if analysis.sizes is not None:
         totals.append(str(json_value(analysis.size)))
     return headings, rows, totals
 
 
-def markdown(analysis: ChainAnalysis, form: str = "auto") -> str:
+def markdown(analysis: ChainAnalysis, form: str = "auto", edges: bool = False) -> str:
     """A Markdown table of every layer and the network's totals."""
-    headings, rows, totals = text_rows(analysis, form)
+    headings, rows, totals = text_rows(analysis, form, edges)
     lines = ["| " + " | ".join(headings) + " |", "|" + "|".join("---" for _ in headings) + "|"]
     for cells in [*rows, totals]:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def latex_table(analysis: ChainAnalysis, form: str = "auto") -> str:
+def latex_table(analysis: ChainAnalysis, form: str = "auto", edges: bool = False) -> str:
     """A LaTeX ``tabular`` of every layer and the network's totals (math cells in ``$...$``)."""
     form = analysis.form(form)
     sized = analysis.sizes is not None
@@ -84,11 +93,12 @@ def latex_table(analysis: ChainAnalysis, form: str = "auto") -> str:
     for index, (layer, name) in enumerate(zip(analysis.layers, analysis.names), start=1):
         cells = [f"\\texttt{{{_escape(name)}}}", layer.kind]
         cells += [f"${tex(v)}$" for v in (layer.kernel, layer.stride, layer.padding, layer.dilation)]
-        cells += [f"${value_tex(analysis, q, index, form)}$" for q in QUANTITIES]
+        cells += [f"${value_tex(analysis, q, index, form)}$" for _, q in _quantities(edges)]
         cells += [f"${tex(analysis.sizes[index - 1])}$"] if sized else []
         lines.append(" & ".join(cells) + " \\\\")
     lines.append("\\hline")
-    cells = ["network", "", "", "", "", ""] + [f"${value_tex(analysis, q, total, form)}$" for q in QUANTITIES]
+    cells = ["network", "", "", "", "", ""]
+    cells += [f"${value_tex(analysis, q, total, form)}$" for _, q in _quantities(edges)]
     cells += [f"${tex(analysis.size)}$"] if sized else []
     lines.append(" & ".join(cells) + " \\\\")
     lines.append("\\end{tabular}")
@@ -99,11 +109,11 @@ def _escape(name: str) -> str:
     return name.replace("\\", "\\textbackslash{}").replace("_", "\\_").replace("&", "\\&").replace("%", "\\%")
 
 
-def rich_table(analysis: ChainAnalysis, form: str = "auto"):
+def rich_table(analysis: ChainAnalysis, form: str = "auto", edges: bool = False):
     """A rich ``Table`` for the terminal (rich is imported here, not at package import)."""
     from rich.table import Table
 
-    headings, rows, totals = text_rows(analysis, form)
+    headings, rows, totals = text_rows(analysis, form, edges)
     table = Table(show_header=True, header_style="bold")
     for heading in headings:
         table.add_column(heading, justify="left" if heading in ("layer", "kind") else "right", overflow="fold")

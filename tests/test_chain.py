@@ -149,3 +149,39 @@ def test_random_long_numeric_chain_matches_oracle():
     analysis = analyze([conv(*p) for p in params])
     expected = walk_back(params)
     assert (analysis.rf, analysis.start, analysis.jump) == (expected["rf"], expected["start"], expected["jump"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(layer_strategy, min_size=0, max_size=10))
+def test_inlined_numeric_loop_matches_the_recurrence_functions(params):
+    from symrf import recurrence as rec
+
+    rf, jump, padding = 1, 1, 0
+    analysis = analyze([conv(k, s, p, d) for k, s, p, d in params]) if params else None
+    for index, (k, s, p, d) in enumerate(params, start=1):
+        rf = rec.next_rf(rf, rec.effective_kernel(k, d), jump)
+        padding = rec.next_effective_padding(padding, p, jump)
+        jump = rec.next_jump(jump, s)
+        assert (analysis.rf_at(index), analysis.effective_padding_at(index), analysis.jump_at(index)) == (
+            rf, padding, jump)
+        assert analysis.center_at(index) == rec.center(rf, padding)
+
+
+def test_named_layers_do_not_use_up_automatic_names():
+    assert analyze("conv(3, name='stem'), conv(3), pool(2)").names == ("stem", "conv1", "pool1")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["k_{i}", "3", "1"]), st.sampled_from(["s_{i}", "1", "2"]),
+                          st.sampled_from(["p_{i}", "0", "1"])), min_size=1, max_size=8))
+def test_nested_text_equals_flat_value_on_mixed_chains(choices):
+    spec = ", ".join(f"conv({k.replace('{i}', str(i))}, {s.replace('{i}', str(i))}, {p.replace('{i}', str(i))})"
+                     for i, (k, s, p) in enumerate(choices, start=1))
+    analysis = analyze(spec)
+    if analysis.is_numeric:
+        return
+    for series in (analysis.rf_sum, analysis.padding_sum, analysis.start_sum, analysis.center_sum):
+        for length in range(len(choices) + 1):
+            nested = sympy.sympify(nested_text(series, length))
+            flat = sympy.sympify(str(series.value(length)))
+            assert sympy.expand(nested - flat) == 0, (spec, length)

@@ -114,3 +114,37 @@ def test_code_in_a_spec_is_never_run(tmp_path):
     result = subprocess.run([*installed_cli(), "rf", spec], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and not marker.exists()
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["rf", "conv(3)", "--bogus"], "no such option"),
+    (["rf"], "missing argument"),
+    (["rf", "conv(3)", "--form", "weird"], "weird"),
+    (["rf", "nets/missing.spec"], "no such spec file"),
+])
+def test_command_line_mistakes_are_one_line_from_the_installed_cli(args, fragment):
+    result = subprocess.run([*installed_cli(), *args], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and fragment in result.stderr.lower(), result.stderr
+
+
+def test_edges_option_shifts_centres_by_one_half():
+    data = json.loads(run("rf", "conv(3), pool(2)", "--edges", "--json").stdout)
+    assert (data["center"], data["layers"][0]["center"]) == (2, "3/2")
+
+
+def test_nested_form_keeps_integers_as_json_integers():
+    data = json.loads(run("rf", "conv(k), conv(3)", "--json", "--form", "nested").stdout)
+    assert (data["jump"], data["effective_padding"], data["start"]) == (1, 0, 0)
+    assert sympy.sympify(data["rf"]) == sympy.Symbol("k") + 2
+
+
+def test_table_is_not_wrapped_when_piped():
+    result = subprocess.run([*installed_cli(), "rf", "conv(3, p=1), pool(2)", "--input-size", "32"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "eff. pad" in result.stdout
+
+
+def test_results_too_long_to_print_are_a_clear_error():
+    result = run("rf", "20000 * [conv(3, 2)]", "--json")
+    assert result.exit_code == 2 and "4,300 digits" in result.stderr

@@ -386,9 +386,11 @@ def test_a_new_layer_kind_is_one_registry_entry(monkeypatch):
     assert "widen() has no argument 'stride'; did you mean 's'?" in str(refused("widen(3, stride=2)"))
 
 
-def test_tuple_values_reach_the_layer_which_rejects_them():
-    error = refused("conv((3, 5), s=2)")
-    assert "conv: kernel must be an integer or a symbolic expression, not tuple (3, 5)" in str(error)
+def test_tuple_values_reach_the_layer_which_builds_one_layer_per_axis():
+    layer = parse("conv((3, 5), s=2)").items[0]
+    assert (layer.kernel, layer.stride) == ((3, 5), (2, 2))
+    error = refused("conv((3, (1, 2)))")
+    assert "conv: an entry of the kernel cannot be a pair" in str(error)
     assert error.column == 1
 
 

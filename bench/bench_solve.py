@@ -1,0 +1,107 @@
+"""Benchmark of closed forms and solving (issue 3). Prints figures as ratios against baselines measured in the same
+run; it asserts nothing.
+
+    python bench/bench_solve.py            # all three figures
+    python bench/bench_solve.py --quick    # fewer repeats, for a smoke test
+
+1. ``symrf solve "conv(3), pool(2, 2)" --target 10**100`` wall time vs ``symrf rf "conv(3)"`` (the installed console
+   script, else ``python -m symrf``). Target: at most 1.5x.
+2. The closed form (rf, jump, effective padding, centre) of a block of 50 symbolic layers repeated ``n`` times vs
+   analysing the block once (the same four quantities), sympy's cache cleared before every run. Target: under 2x.
+3. A sweep of 10**6 points of ``n * [conv(k, s)]`` through the compiled closed form (exact integers out) vs the same
+   formula written by hand in numpy (floats out), both from the same grid lists. Target: within 10x.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+
+from sympy.core.cache import clear_cache
+
+from symrf import closed_form, parse, solve, sweep
+from symrf.chain import ChainAnalysis
+from symrf.closed_form import summarize
+
+
+def best_of(repeats: int, function, setup=None) -> float:
+    times = []
+    for _ in range(repeats):
+        if setup is not None:
+            setup()
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def command_line(repeats: int) -> None:
+    symrf = shutil.which("symrf")
+    command = [symrf] if symrf else [sys.executable, "-m", "symrf"]
+
+    def run(*args: str) -> None:
+        subprocess.run([*command, *args], check=True, stdout=subprocess.DEVNULL)
+
+    baseline = best_of(repeats, lambda: run("rf", "conv(3)"))
+    ours = best_of(repeats, lambda: run("solve", "conv(3), pool(2, 2)", "--target", "10**100"))
+    inside = best_of(repeats, lambda: solve("conv(3), pool(2, 2)", 10**100))
+    answer = solve("conv(3), pool(2, 2)", 10**100)
+    print(f'1. symrf solve "conv(3), pool(2, 2)" --target 10**100 -> n = {answer.value}: {ours * 1e3:.0f} ms vs '
+          f'symrf rf "conv(3)" {baseline * 1e3:.0f} ms = {ours / baseline:.2f}x  (target <= 1.5x)')
+    print(f"   in process: solve() {inside * 1e3:.2f} ms")
+
+
+def closed_form_of_a_long_block(repeats: int, layers: int = 50) -> None:
+    body = ", ".join(f"conv(k_{i}, s_{i}, p_{i}, d_{i})" for i in range(1, layers + 1))
+    block, repeated = parse(body), parse(f"n * [{body}]")
+
+    def fresh() -> None:
+        clear_cache()
+        summarize.cache_clear()
+
+    def once() -> tuple:
+        analysis = ChainAnalysis(block)
+        return analysis.rf, analysis.jump, analysis.effective_padding, analysis.center
+
+    def closed() -> tuple:
+        analysis = closed_form(repeated)
+        return analysis.rf, analysis.jump, analysis.effective_padding, analysis.center
+
+    baseline = best_of(repeats, once, fresh)
+    ours = best_of(repeats, closed, fresh)
+    print(f"2. closed form of {layers} symbolic layers repeated n times: {ours * 1e3:.0f} ms vs analysing the block "
+          f"once {baseline * 1e3:.0f} ms = {ours / baseline:.2f}x  (target < 2x)")
+
+
+def sweep_of_a_million_points(repeats: int) -> None:
+    import numpy as np
+
+    grid = {"n": list(range(1, 9)), "s": list(range(1, 11)), "k": list(range(1, 12_501))}
+    analysis = closed_form("n * [conv(k, s)]")
+    _ = analysis.rf  # the closed form itself is not what is timed
+
+    def by_hand() -> np.ndarray:
+        n, s, k = (a.ravel() for a in np.meshgrid(*(np.asarray(v, dtype=np.float64) for v in grid.values()),
+                                                   indexing="ij"))
+        with np.errstate(all="ignore"):
+            return np.where(s == 1, 1 + n * (k - 1), 1 + (k - 1) * (s**n - 1) / (s - 1))
+
+    baseline = best_of(repeats, by_hand)
+    ours = best_of(repeats, lambda: sweep(analysis, grid))
+    table = sweep(analysis, grid)
+    assert len(table) == 10**6 and np.array_equal(np.asarray(table.columns["rf"], dtype=np.float64), by_hand())
+    print(f"3. sweep of {len(table):,} points through the compiled closed form: {ours * 1e3:.0f} ms vs the formula "
+          f"by hand in numpy {baseline * 1e3:.0f} ms = {ours / baseline:.2f}x  (target <= 10x)")
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    command_line(3 if quick else 7)
+    closed_form_of_a_long_block(2 if quick else 5)
+    sweep_of_a_million_points(2 if quick else 5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1061 @@
+"""Networks with several paths (residual and inception blocks), TF padding and up-sampling: one sweep over a DAG.
+
+The model (Araujo, Norris & Sim, "Computing Receptive Fields of Convolutional Neural Networks", Distill 2019,
+section "Multi-path networks"):
+
+- A network is lowered, one axis at a time, to a directed acyclic graph whose nodes are layers and merges (the
+  end of a :func:`~symrf.network.parallel` block, or a node of a graph file with several inputs). Nodes are
+  visited once, in topological order, each in time proportional to its inputs: the cost is linear in the number
+  of edges, and paths are never enumerated (a stack of ``n`` residual blocks has ``2^n`` of them).
+- Each node carries, for output feature 0, the largest receptive field over all paths from the input (``rf``),
+  the smallest (``rf_min``), the jump, the effective padding ``P`` of the largest path and whether all paths are
+  aligned. A layer acts on every path alike: ``r' = r + (k' - 1) J``, ``P' = P + p J``, ``J' = J s``. A merge
+  takes the maximum and the minimum over its inputs; since a layer's result grows with each path's RF, the
+  maxima of a merge's inputs compose into the maximum over all paths.
+- All inputs of a merge must have the same jump (else :class:`~symrf.errors.SymrfError`). Paths are aligned
+  when their centre offsets ``(r - 1)/2 - P`` agree; otherwise the merge is misaligned: a warning names the two
+  paths and their offsets (``strict=True`` makes it an error) and the values of the largest path are reported.
+- With symbols the maximum is ``sympy.Max`` unless sympy decides it under the symbols' assumptions; a note says
+  when it could not.
+- TensorFlow's ``p="same"`` is resolved from the size of the layer's input. Without an input size it is known
+  only for stride 1 (or kernel 1); otherwise the effective padding is unknown (``None``) from that layer on and
+  the alignment checks that depend on it are skipped, with a note. The RF and the jump never depend on padding.
+- Transposed convolutions and up-sampling divide the jump by ``s``, and their outputs fall into phases that read
+  different numbers of inputs: after them the values depend on the output position ``x`` modulo a period ``U``
+  (the product of the up-sampling strides). For each phase the extent ``[lo, hi]`` of the largest and of the
+  smallest path is kept in a table with ``lo(x + U) = lo(x) + D`` (``D`` = jump times ``U``); a layer reads the
+  hull of its window. The report gives the largest RF over the phases and every phase's values. When the
+  largest path differs from phase to phase, the values after the next merge are bounds (the hull over the
+  paths) and a note says so. Alignment is checked phase by phase at each merge; as phases can read different
+  numbers of pixels, later layers may still move the centres of paths that were aligned phase by phase.
+- ``global_pool()`` reads the whole input of the layer: its RF is ``r + (n - 1) J`` for an input of ``n``
+  features, and ``n`` is a symbol named after the layer when no input size is given.
+- A block repeated a symbolic number of times acts like one layer with kernel, stride and padding equal to the
+  block's RF, jump and effective padding, repeated through the closed forms of :mod:`symrf.closed_form`
+  (``Summary.repeated``): ``n * [residual([conv(3, p=1), conv(3, p=1)])]`` has RF ``4n + 1``.
+
+>>> a = analyze("parallel([conv(1, 4)], [conv(3, 2, p=1), conv(1, 2)])")
+>>> a.rf, a.rf_min, a.jump, a.effective_padding, a.aligned
+(3, 1, 4, 1, True)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy
+
+from . import recurrence as rec
+from .errors import EmptyOutputError, LayerError, SymrfError
+from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
+from .network import Network, Parallel, Repeat
+from .symbols import symbol
+
+__all__ = [
+    "Graph",
+    "GraphAnalysis",
+    "GraphNode",
+    "MisalignedError",
+    "NodeResult",
+    "PathValues",
+    "PhaseResult",
+    "analyze_graph",
+    "needs_graph",
+]
+
+#: The name of the network's input in a graph.
+INPUT = "input"
+
+
+class MisalignedError(SymrfError):
+    """A merge whose paths are not centred alike, in strict mode."""
+
+
+# -- graphs of named nodes --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode:
+    """A named node of a graph: its inputs are merged (if several), then ``op`` (a network, maybe empty) is applied.
+
+    >>> GraphNode("a", parse("conv(3)"), ("input",))
+    GraphNode(name='a', op=conv(3), inputs=('input',))
+    """
+
+    name: str
+    op: Network
+    inputs: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise SymrfError(f"a node's name must be a non-empty string, not {self.name!r}")
+        if self.name == INPUT:
+            raise SymrfError(f"{INPUT!r} names the network's input; give the node another name")
+        op = self.op if isinstance(self.op, Network) else Network.of(self.op)
+        object.__setattr__(self, "op", op)
+        inputs = tuple(self.inputs)
+        if not inputs:
+            raise SymrfError(f"node {self.name!r} has no inputs")
+        object.__setattr__(self, "inputs", inputs)
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """A network as a DAG of named nodes (a graph file); ``"input"`` is the network's input.
+
+    The nodes may come in any order; they must form a DAG whose names are unique and whose inputs exist.
+    ``output`` names the output node (by default the last node in topological order).
+
+    >>> g = Graph((GraphNode("a", parse("conv(3, p=1)"), ("input",)), GraphNode("b", Network(), ("a", "input"))))
+    >>> analyze(g).rf
+    3
+    """
+
+    nodes: tuple[GraphNode, ...]
+    output: str | None = None
+    labels: Mapping[str, str] | None = field(default=None, repr=False, compare=False)  # names in messages
+
+    def __post_init__(self) -> None:
+        nodes = tuple(self.nodes)
+        if not nodes:
+            raise SymrfError("a graph needs at least one node")
+        nodes = order_nodes(nodes, self.labels)
+        object.__setattr__(self, "nodes", nodes)
+        output = self.output if self.output is not None else nodes[-1].name
+        if output not in {node.name for node in nodes}:
+            raise SymrfError(f"the output {output!r} is not a node of the graph")
+        object.__setattr__(self, "output", output)
+
+    @property
+    def axis_count(self) -> int:
+        counts = {node.op.axis_count for node in self.nodes}
+        counts.discard(1)
+        if len(counts) > 1:
+            raise SymrfError(f"the layers give values for different numbers of axes: {', '.join(map(str, sorted(counts)))}")
+        return counts.pop() if counts else 1
+
+    @property
+    def is_numeric(self) -> bool:
+        return all(node.op.is_numeric for node in self.nodes)
+
+    @property
+    def free_symbols(self) -> frozenset[sympy.Symbol]:
+        found: set[sympy.Symbol] = set()
+        for node in self.nodes:
+            found |= node.op.free_symbols
+        return frozenset(found)
+
+    def along(self, axis: int) -> Graph:
+        """The graph along one axis (every node's layers reduced to that axis)."""
+        return Graph(tuple(GraphNode(n.name, n.op.along(axis), n.inputs) for n in self.nodes), self.output)
+
+    def xreplace(self, mapping: dict) -> Graph:
+        return Graph(tuple(GraphNode(n.name, n.op.xreplace(mapping), n.inputs) for n in self.nodes), self.output)
+
+
+def order_nodes(nodes: tuple[GraphNode, ...], labels: Mapping[str, str] | None = None) -> tuple[GraphNode, ...]:
+    """``nodes`` in a topological order (stable: file order where it is free), or an error that says where.
+
+    ``labels`` gives how to show a node's name in messages (a graph file adds the line).
+
+    >>> a, b = GraphNode("a", Network(), ("b",)), GraphNode("b", Network(), ("input",))
+    >>> [node.name for node in order_nodes((a, b))]
+    ['b', 'a']
+    >>> order_nodes((GraphNode("a", Network(), ("b",)), GraphNode("b", Network(), ("a",))))
+    Traceback (most recent call last):
+    ...
+    symrf.errors.SymrfError: the nodes form a cycle: a -> b -> a
+    """
+    by_name: dict[str, int] = {}
+    for index, node in enumerate(nodes):
+        if node.name in by_name:
+            raise SymrfError(f"node name {node.name!r} is used twice (nodes {by_name[node.name] + 1} and {index + 1})")
+        by_name[node.name] = index
+    for index, node in enumerate(nodes):
+        for name in node.inputs:
+            if name != INPUT and name not in by_name:
+                raise SymrfError(f"node {node.name!r} (node {index + 1}) has the input {name!r}, which is not a node")
+    done: list[GraphNode] = []
+    state = [0] * len(nodes)  # 0 unseen, 1 on the stack, 2 done
+    for root in range(len(nodes)):
+        if state[root]:
+            continue
+        stack = [(root, 0)]
+        state[root] = 1
+        while stack:
+            index, position = stack[-1]
+            inputs = [by_name[name] for name in nodes[index].inputs if name != INPUT]
+            if position < len(inputs):
+                stack[-1] = (index, position + 1)
+                child = inputs[position]
+                if state[child] == 1:
+                    cycle = [nodes[i].name for i, _ in stack[[i for i, _ in stack].index(child):]]
+                    shown = [(labels or {}).get(name, name) for name in reversed(cycle + [nodes[child].name])]
+                    raise SymrfError(f"the nodes form a cycle: {' -> '.join(shown)}")
+                if state[child] == 0:
+                    state[child] = 1
+                    stack.append((child, 0))
+            else:
+                state[index] = 2
+                done.append(nodes[index])
+                stack.pop()
+    return tuple(done)
+
+
+# -- results ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PathValues:
+    """What arrives on one input of a merge, along the largest and the smallest path into that input."""
+
+    label: str  # "path 1 (conv3)", "path 2 (identity)", or the input node's name in a graph file
+    source: str  # the node the input comes from
+    rf: Value
+    rf_min: Value
+    jump: Value
+    effective_padding: Value | None
+    center: Value | None  # the centre offset (rf - 1)/2 - P; None when the padding is unknown
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseResult:
+    """The values of output feature ``phase`` (and of every feature ``phase + q*U``, shifted by ``q*U*J``)."""
+
+    phase: int
+    rf: Value  # 0 when no input pixel reaches this phase (a transposed convolution with k < s)
+    rf_min: Value
+    start: Value | None
+    center: Value | None
+    effective_padding: Value | None  # phase*J - start, so that start(x) = x*J - P for x of this phase
+
+
+@dataclass(frozen=True, slots=True)
+class NodeResult:
+    """What output feature 0 of one node (layer or merge) sees, in input pixels (0-based), over all paths.
+
+    The fields shared with :class:`~symrf.chain.LayerResult` mean the same; ``effective_padding``, ``start`` and
+    ``center`` are those of the largest path and ``None`` when a "same" padding is unknown. After up-sampling they
+    describe the phase with the largest RF (see ``phases``).
+    """
+
+    index: int  # 1-based position in topological order
+    name: str
+    kind: str  # a layer kind, "merge" or "repeat"
+    layer: Layer | Repeat | None
+    inputs: tuple[str, ...]
+    rf: Value
+    rf_min: Value
+    jump: Value
+    effective_padding: Value | None
+    start: Value | None
+    center: Value | None
+    size: Value | None
+    padding: tuple[Value, Value] | None  # the padding (before, after) the layer applies, once resolved
+    aligned: bool | None  # whether all paths into this node are centred alike (None: unknown)
+    paths: tuple[PathValues, ...] = ()  # for a merge, what arrives on each input
+    phases: tuple[PhaseResult, ...] | None = None  # after up-sampling, the values of each output phase
+
+
+# -- the state of a node during the sweep ------------------------------------------------------------------------
+
+
+class _Phases:
+    """Extents of the largest and smallest paths for the output phases ``0..U-1``; ``lo(x + U) = lo(x) + D``."""
+
+    __slots__ = ("period", "shift", "largest", "smallest", "mixed")
+
+    def __init__(self, period: int, shift: int, largest: list, smallest: list, mixed: bool = False) -> None:
+        self.period = period
+        self.shift = shift
+        self.largest = largest  # per phase: (lo, hi) or None when nothing reaches it
+        self.smallest = smallest
+        self.mixed = mixed  # the largest path differs between phases: later values are bounds
+
+    def extent(self, table: list, x: int) -> tuple[int, int] | None:
+        q, t = divmod(x, self.period)
+        found = table[t]
+        if found is None:
+            return None
+        return found[0] + q * self.shift, found[1] + q * self.shift
+
+
+class _State:
+    """The values carried by a node: RF (max and min over paths), jump, effective paddings, alignment, size."""
+
+    __slots__ = ("rf", "rf_min", "jump", "padding", "padding_min", "aligned", "size", "phases")
+
+    def __init__(self, rf, rf_min, jump, padding, padding_min, aligned, size, phases=None) -> None:
+        self.rf = rf
+        self.rf_min = rf_min
+        self.jump = jump
+        self.padding = padding  # effective padding of the largest path (None: unknown)
+        self.padding_min = padding_min
+        self.aligned = aligned  # True, False or None (unknown)
+        self.size = size
+        self.phases = phases  # None for an affine state (a single phase)
+
+
+def _center(rf: Value, padding: Value | None) -> Value | None:
+    return None if padding is None else rec.center(rf, padding)
+
+
+def _equal(a: Value, b: Value) -> bool | None:
+    """Whether two values are equal: True, False, or None when sympy cannot tell."""
+    if type(a) is int and type(b) is int:
+        return a == b
+    difference = sympy.expand(sympy.sympify(a) - b)
+    if difference == 0:
+        return True
+    if difference.is_number or difference.is_zero is False:
+        return False
+    return None
+
+
+def _extreme(values: list[Value], largest: bool) -> tuple[Value, int, bool]:
+    """The maximum (or minimum) of ``values``, the index of an input that attains it, and whether it is decided."""
+    if all(type(v) is int for v in values):
+        best = max(values) if largest else min(values)
+        return best, values.index(best), True
+    best = (sympy.Max if largest else sympy.Min)(*values)
+    decided = not isinstance(best, (sympy.Max, sympy.Min))
+    if decided:
+        for index, value in enumerate(values):
+            if _equal(value, best):
+                return best, index, True
+    return best, 0, decided
+
+
+def _text(value: Value | None) -> str:
+    return "unknown" if value is None else str(value)
+
+
+# -- lowering a network to nodes ---------------------------------------------------------------------------------
+
+
+class _Plan:
+    """A 1-D network as nodes in topological order: node 0 is the input."""
+
+    __slots__ = ("names", "kinds", "ops", "inputs", "labels", "counters", "aliases")
+
+    def __init__(self) -> None:
+        self.names: list[str] = [INPUT]
+        self.kinds: list[str] = ["input"]
+        self.ops: list[object] = [None]
+        self.inputs: list[tuple[int, ...]] = [()]
+        self.labels: list[tuple[str, ...]] = [()]
+        self.counters: dict[str, int] = {}
+        self.aliases: dict[str, int] = {}
+
+    def auto_name(self, kind: str, given: str | None, prefix: str = "") -> str:
+        """A node's own name, else its kind and a per-kind counter (named nodes do not count, as for chains)."""
+        if given:
+            return given
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        return f"{prefix}{kind}{self.counters[kind]}"
+
+    def add(self, name: str, kind: str, op: object, inputs: tuple[int, ...], labels: tuple[str, ...] = ()) -> int:
+        self.names.append(name)
+        self.kinds.append(kind)
+        self.ops.append(op)
+        self.inputs.append(inputs)
+        self.labels.append(labels)
+        return len(self.names) - 1
+
+
+def _lower(items: tuple, start: int, plan: _Plan, prefix: str = "") -> int:
+    """Add the nodes of ``items`` (a 1-D network) after node ``start``; return the last node."""
+    current = start
+    for item in items:
+        kind = type(item)
+        if kind is Layer:
+            current = plan.add(plan.auto_name(item.kind, item.name, prefix), item.kind, item, (current,))
+        elif kind is Parallel:
+            ends, labels = [], []
+            for number, branch in enumerate(item.branches, start=1):
+                end = _lower(branch.items, current, plan, prefix)
+                ends.append(end)
+                labels.append(f"path {number} ({plan.names[end]})" if end != current else f"path {number} (identity)")
+            name = plan.auto_name("merge", item.name, prefix)
+            current = plan.add(name, "merge", None, tuple(ends), tuple(labels))
+        elif kind is Repeat:
+            current = plan.add(plan.auto_name("repeat", None, prefix), "repeat", item, (current,))
+        else:
+            raise SymrfError(f"{item!r} has values for several axes; analyse the network one axis at a time")
+    return current
+
+
+def _lower_graph(graph: Graph) -> _Plan:
+    plan = _Plan()
+    where: dict[str, int] = {INPUT: 0}
+    for node in graph.nodes:
+        sources = tuple(where[name] for name in node.inputs)
+        single = len(node.op) == 1 and type(node.op.items[0]) is Layer and node.op.items[0].name is None
+        if len(sources) > 1 or len(node.op) == 0:
+            labels = tuple(graph_name for graph_name in node.inputs)
+            merge_name = node.name if len(node.op) == 0 else f"{node.name}/merge"
+            start = plan.add(merge_name, "merge", None, sources, labels)
+        else:
+            start = sources[0]
+        if single:
+            layer = node.op.items[0]
+            end = plan.add(node.name, layer.kind, layer, (start,))
+        else:
+            outer, plan.counters = plan.counters, {}  # a node's layers are numbered within the node
+            end = _lower(node.op.items, start, plan, prefix=f"{node.name}/")
+            plan.counters = outer
+            if end != start or len(node.op) == 0:
+                plan.aliases.setdefault(node.name, end)
+        where[node.name] = end
+    plan.aliases[graph.output] = where[graph.output]
+    return plan
+
+
+# -- the sweep ---------------------------------------------------------------------------------------------------
+
+
+class _Sweep:
+    """One pass over a plan in topological order: a state per node, and the notes and warnings found on the way."""
+
+    def __init__(self, plan: _Plan, input_size: Value | None, strict: bool) -> None:
+        self.plan = plan
+        self.strict = strict
+        self.notes: list[str] = []
+        self.warnings: list[str] = []
+        self.resolved: list[tuple[Value, Value] | None] = [None] * len(plan.names)
+        self.paths: dict[int, tuple[PathValues, ...]] = {}
+        states: list[_State] = [_State(1, 1, 1, 0, 0, True, input_size)]
+        kinds, ops, inputs, names = plan.kinds, plan.ops, plan.inputs, plan.names
+        for index in range(1, len(names)):
+            kind = kinds[index]
+            if kind == "merge":
+                states.append(self.merge(index, [states[i] for i in inputs[index]]))
+            elif kind == "repeat":
+                states.append(self.repeat(index, states[inputs[index][0]], ops[index]))
+            else:
+                states.append(self.layer(index, states[inputs[index][0]], ops[index]))
+        self.states = states
+
+    # -- layers ------------------------------------------------------------------------------------------------
+
+    def layer(self, index: int, state: _State, layer: Layer) -> _State:
+        name = self.plan.names[index]
+        kind = layer.kind
+        if kind in DOWN_KINDS:
+            kernel = layer.effective_kernel
+            before, after = self.padding(index, layer, kernel, state.size)
+            size = self.down_size(index, layer, kernel, state.size, before, after)
+            if state.phases is not None:
+                return self.phased_down(index, state, kernel, layer.stride, before, layer.dilation, size)
+            jump = state.jump
+            grow = (kernel - 1) * jump
+            padding = None if state.padding is None or before is None else state.padding + before * jump
+            padding_min = None if state.padding_min is None or before is None else state.padding_min + before * jump
+            return _State(state.rf + grow, state.rf_min + grow, jump * layer.stride, padding, padding_min,
+                          state.aligned, size)
+        if kind in UP_KINDS:
+            return self.up(index, state, layer)
+        return self.global_pool(index, state, name)
+
+    def padding(self, index: int, layer: Layer, kernel: Value, size: Value | None) -> tuple[Value | None, Value | None]:
+        if layer.padding != "same":
+            pair = (layer.padding, layer.padding if layer.padding_end is None else layer.padding_end)
+            self.resolved[index] = pair
+            return pair
+        pair = rec.same_padding(size, kernel, layer.stride)
+        if pair is None:
+            why = "without an input size" if size is None else f"for the input size {size}"
+            self.note(f"{self.plan.names[index]}: the 'same' padding is unknown {why}; the effective padding and "
+                      f"the alignment checks after it are skipped")
+            return None, None
+        self.resolved[index] = pair
+        return pair
+
+    def down_size(self, index, layer, kernel, size, before, after) -> Value | None:
+        if size is None:
+            return None
+        if layer.padding == "same":
+            out = rec.same_output_size(size, layer.stride)
+        else:
+            span = size + before + after - kernel
+            if (type(span) is int and span < 0) or (type(span) is not int and sympy.Lt(span, 0) is sympy.true):
+                raise EmptyOutputError(
+                    f"{self.plan.names[index]} gets an input of size {size}, smaller than its kernel extent {kernel} "
+                    f"with padding {before} and {after}: its output would be empty"
+                )
+            out = rec.padded_output_size(size, kernel, layer.stride, before, after)
+        return out
+
+    def up(self, index: int, state: _State, layer: Layer) -> _State:
+        name = self.plan.names[index]
+        values = (layer.kernel, layer.stride, layer.padding, layer.dilation)
+        if not all(type(v) is int for v in values) or not (layer.padding_end is None or type(layer.padding_end) is int):
+            raise LayerError(f"{name}: a transposed convolution or up-sampling needs integer values here")
+        kernel, stride, padding, dilation = values
+        after = padding if layer.padding_end is None else layer.padding_end
+        self.resolved[index] = (padding, after)
+        size = None
+        if state.size is not None:
+            size = rec.transposed_output_size(state.size, layer.effective_kernel, stride, padding, after)
+            if type(size) is int and size < 1:
+                raise EmptyOutputError(f"{name}: its output would be empty for an input of size {state.size}")
+        phases = self.to_phases(index, state)
+        period = phases.period * stride
+        largest, smallest = [], []
+        for y in range(period):
+            xs = rec.transposed_inputs(y, kernel, stride, padding, dilation)
+            largest.append(_hull(phases, phases.largest, xs))
+            smallest.append(_hull(phases, phases.smallest, xs))
+        return self.from_phases(_Phases(period, phases.shift, largest, smallest, phases.mixed), state.aligned, size)
+
+    def phased_down(self, index, state, kernel, stride, before, dilation, size) -> _State:
+        name = self.plan.names[index]
+        if not all(type(v) is int for v in (kernel, stride, dilation)) or before is None or type(before) is not int:
+            raise LayerError(f"{name}: after up-sampling, layers need integer values and a known padding")
+        phases = state.phases
+        common = math.gcd(phases.period, stride)
+        period, shift = phases.period // common, phases.shift * (stride // common)
+        largest, smallest = [], []
+        reach = range(0, (kernel - 1) + 1, dilation)
+        for y in range(period):
+            xs = [y * stride - before + j for j in reach]
+            largest.append(_hull(phases, phases.largest, xs))
+            smallest.append(_hull(phases, phases.smallest, xs))
+        return self.from_phases(_Phases(period, shift, largest, smallest, phases.mixed), state.aligned, size)
+
+    def global_pool(self, index: int, state: _State, name: str) -> _State:
+        size = state.size
+        if size is None:
+            size = symbol(re.sub(r"[^A-Za-z0-9_]", "_", f"n_{name}"))
+            self.note(f"{name}: the RF covers the whole input of the layer, of size {size} (give an input size)")
+        self.resolved[index] = (0, 0)
+        if state.phases is not None:
+            if type(size) is not int:
+                raise LayerError(f"{name}: after up-sampling, a global pooling needs a known input size")
+            phases = state.phases
+            largest = _hull(phases, phases.largest, range(size))
+            smallest = _hull(phases, phases.smallest, range(size))
+            if largest is None:  # nothing reaches the pooled features (a transposed convolution with k < s)
+                self.note(f"{name}: no input pixel reaches this layer")
+            shift = phases.shift * size // phases.period  # one output feature: its neighbours do not exist
+            return self.from_phases(_Phases(1, shift, [largest], [smallest]), state.aligned, 1)
+        grow = (size - 1) * state.jump
+        return _State(state.rf + grow, state.rf_min + grow, state.jump * size, state.padding, state.padding_min,
+                      state.aligned, 1)
+
+    def to_phases(self, index: int, state: _State) -> _Phases:
+        if state.phases is not None:
+            return state.phases
+        values = (state.rf, state.rf_min, state.jump, state.padding, state.padding_min)
+        if not all(type(v) is int for v in values):
+            name = self.plan.names[index]
+            if state.padding is None:
+                raise LayerError(f"{name}: up-sampling after an unknown 'same' padding needs the input size")
+            raise LayerError(f"{name}: up-sampling after layers with symbols is not supported; give numbers")
+        largest = [(-state.padding, state.rf - 1 - state.padding)]
+        smallest = [(-state.padding_min, state.rf_min - 1 - state.padding_min)]
+        return _Phases(1, state.jump, largest, smallest)
+
+    def from_phases(self, phases: _Phases, aligned: bool | None, size: Value | None) -> _State:
+        """A state from phase tables: affine again when the period is back to 1."""
+        if phases.period == 1 and phases.largest[0] is not None and phases.smallest[0] is not None:
+            (lo, hi), (lo_min, hi_min) = phases.largest[0], phases.smallest[0]
+            return _State(hi - lo + 1, hi_min - lo_min + 1, phases.shift, -lo, -lo_min, aligned, size)
+        rf, rf_min, padding, padding_min = _phase_summary(phases)
+        jump = sympy.Rational(phases.shift, phases.period)
+        jump = int(jump) if jump.is_Integer else jump
+        return _State(rf, rf_min, jump, padding, padding_min, aligned, size, phases)
+
+    # -- merges ------------------------------------------------------------------------------------------------
+
+    def merge(self, index: int, states: list[_State]) -> _State:
+        plan = self.plan
+        name = plan.names[index]
+        sources = plan.inputs[index]
+        labels = plan.labels[index] or tuple(plan.names[i] for i in sources)
+        first = states[0]
+        for label, state in zip(labels[1:], states[1:]):
+            same = _equal(state.jump, first.jump)
+            if same is False:
+                raise SymrfError(
+                    f"{name}: its inputs have different jumps, {first.jump} along {labels[0]} and {state.jump} along "
+                    f"{label}; paths can only be merged at the same resolution"
+                )
+            if same is None:
+                self.note(f"{name}: cannot tell whether the jumps {first.jump} and {state.jump} are equal")
+        size = self.merge_size(name, labels, states)
+        self.paths[index] = tuple(
+            PathValues(label, plan.names[source], s.rf, s.rf_min, s.jump, s.padding, _center(s.rf, s.padding))
+            for label, source, s in zip(labels, sources, states)
+        )
+        if any(state.phases is not None for state in states):
+            return self.merge_phases(index, states, labels, size)
+        rf, largest, decided = _extreme([s.rf for s in states], True)
+        rf_min, smallest, decided_min = _extreme([s.rf_min for s in states], False)
+        if not decided or not decided_min:
+            self.note(f"{name}: sympy cannot tell which path has the {'largest' if not decided else 'smallest'} RF "
+                      f"for every value of the symbols, so the RF is {rf if not decided else rf_min}")
+        aligned = self.alignment(name, labels, states)
+        padding, padding_min = states[largest].padding, states[smallest].padding_min
+        if aligned and not (decided and decided_min):
+            centre = _center(states[0].rf, states[0].padding)
+            padding = None if centre is None else sympy.expand((rf - 1) / sympy.Integer(2) - centre)
+            padding_min = None if centre is None else sympy.expand((rf_min - 1) / sympy.Integer(2) - centre)
+        return _State(rf, rf_min, first.jump, padding, padding_min, aligned, size)
+
+    def merge_size(self, name: str, labels: tuple[str, ...], states: list[_State]) -> Value | None:
+        first = states[0].size
+        for label, state in zip(labels[1:], states[1:]):
+            if first is None or state.size is None:
+                return None
+            same = _equal(first, state.size)
+            if same is False:
+                raise SymrfError(f"{name}: its inputs have different sizes, {first} along {labels[0]} and "
+                                 f"{state.size} along {label}")
+        return first
+
+    def alignment(self, name: str, labels: tuple[str, ...], states: list[_State]) -> bool | None:
+        """Whether the inputs of a merge are centred alike; a warning (or an error) names two that are not."""
+        if any(state.aligned is False for state in states):
+            return False
+        centres = [_center(s.rf, s.padding) for s in states]
+        if any(c is None for c in centres):
+            self.note(f"{name}: alignment not checked, the effective padding of "
+                      f"{labels[centres.index(None)]} depends on the input size ('same' padding)")
+            return None
+        reference = 0
+        result: bool | None = True
+        for other in range(1, len(states)):
+            same = _equal(centres[reference], centres[other])
+            if same is False:
+                self.misaligned(name, labels[reference], centres[reference], labels[other], centres[other])
+                return False
+            if same is None:
+                self.note(f"{name}: cannot tell whether {labels[reference]} and {labels[other]} are aligned "
+                          f"(centre offsets {centres[reference]} and {centres[other]})")
+                result = None
+        return result if all(state.aligned for state in states) else None
+
+    def misaligned(self, name: str, first: str, first_centre: Value, other: str, other_centre: Value) -> None:
+        message = (f"{name} is misaligned: {first} is centred at {first_centre} but {other} at {other_centre} "
+                   f"(centre offsets (rf - 1)/2 - P, in input pixels); the values of the largest path are reported")
+        if self.strict:
+            raise MisalignedError(message.split("; ")[0])
+        self.warnings.append(message)
+
+    def merge_phases(self, index: int, states: list[_State], labels: tuple[str, ...], size: Value | None) -> _State:
+        """A merge after up-sampling: phase by phase, the input whose extent contains the others' is the largest.
+
+        The largest path is exact when one input's extent contains every other input's at every phase (later
+        layers take hulls, which keep containment); otherwise the union of the inputs' extents is kept, an upper
+        bound, and a note says so. Likewise for the smallest path (an extent contained in all the others).
+        """
+        name = self.plan.names[index]
+        tables = [self.to_phases(index, state) for state in states]
+        period = math.lcm(*(t.period for t in tables))
+        shift = tables[0].shift * (period // tables[0].period)
+        largest_of = [[t.extent(t.largest, phase) for phase in range(period)] for t in tables]
+        smallest_of = [[t.extent(t.smallest, phase) for phase in range(period)] for t in tables]
+        outer = [i for i in range(len(tables))
+                 if all(_contains(largest_of[i][x], largest_of[j][x]) for j in range(len(tables)) for x in range(period))]
+        inner = [i for i in range(len(tables))
+                 if all(_contains(smallest_of[j][x], smallest_of[i][x]) for j in range(len(tables))
+                        for x in range(period))]
+        if outer:
+            largest = largest_of[outer[0]]
+        else:
+            largest = [_union([extents[x] for extents in largest_of]) for x in range(period)]
+        if inner:
+            smallest = smallest_of[inner[0]]
+        else:
+            smallest = [min(((e[1] - e[0], e) for e in (extents[x] for extents in smallest_of) if e is not None),
+                            default=(0, None))[1] for x in range(period)]
+        mixed = any(t.mixed for t in tables) or not outer or not inner
+        if not outer or not inner:
+            self.note(f"{name}: no path's extent contains the others' at every output phase; the values after it "
+                      f"are bounds (the hull over paths)")
+        aligned = all(state.aligned is not False for state in states)
+        for phase in range(period):
+            extents = [found[phase] for found in largest_of]
+            present = [i for i, e in enumerate(extents) if e is not None]
+            if aligned and len({sum(extents[i]) for i in present}) > 1:
+                aligned = False
+                first, second = present[:2]
+                offset = phase * sympy.Rational(shift, period)
+                self.misaligned(f"{name} (output phase {phase})", labels[first],
+                                sympy.Rational(sum(extents[first]), 2) - offset, labels[second],
+                                sympy.Rational(sum(extents[second]), 2) - offset)
+        return self.from_phases(_Phases(period, shift, largest, smallest, mixed), aligned, size)
+
+    # -- repeated blocks ---------------------------------------------------------------------------------------
+
+    def repeat(self, index: int, state: _State, item: Repeat) -> _State:
+        name = self.plan.names[index]
+        if state.phases is not None:
+            raise LayerError(f"{name}: a block repeated a symbolic number of times cannot follow up-sampling")
+        body = _Plan()
+        end = _lower(item.body.items, 0, body)
+        body.aliases["output"] = end
+        inner = _Sweep(body, None, self.strict)
+        self.notes.extend(f"{name}: {note}" for note in inner.notes)
+        self.warnings.extend(f"{name}: {warning}" for warning in inner.warnings)
+        block = inner.states[end]
+        if block.phases is not None:
+            raise LayerError(f"{name}: a block repeated a symbolic number of times cannot up-sample")
+        count = item.count
+        rf, padding, jump = _repeated(block.rf, block.padding, block.jump, count)
+        rf_min, padding_min, _ = _repeated(block.rf_min, block.padding_min, block.jump, count)
+        outer = state.jump
+        size = None
+        if state.size is not None:
+            size = self.repeated_size(item, state.size, name)
+        return _State(
+            state.rf + (rf - 1) * outer,
+            state.rf_min + (rf_min - 1) * outer,
+            outer * jump,
+            None if state.padding is None or padding is None else state.padding + padding * outer,
+            None if state.padding_min is None or padding_min is None else state.padding_min + padding_min * outer,
+            None if state.aligned is None or block.aligned is None else state.aligned and block.aligned,
+            size,
+        )
+
+    def repeated_size(self, item: Repeat, size: Value, name: str) -> Value | None:
+        probe = symbol("m_size")
+        body = _Plan()
+        end = _lower(item.body.items, 0, body)
+        try:
+            out = _Sweep(body, probe, False).states[end].size
+        except SymrfError:
+            out = None
+        if out is not None and _equal(out, probe):
+            return size
+        self.note(f"{name}: the output size after a symbolic number of repetitions is not computed")
+        return None
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+def _repeated(rf: Value, padding: Value | None, jump: Value, count: Value) -> tuple[Value, Value | None, Value]:
+    """RF, effective padding and jump of a block repeated ``count`` times (``symrf.closed_form.Summary``).
+
+    A block acts on receptive fields like one layer with kernel ``rf``, stride ``jump`` and padding ``padding``,
+    so ``n`` of them give ``1 + (rf - 1) G``, ``padding G`` and ``jump^n`` with ``G = 1 + J + ... + J^(n-1)``.
+    """
+    from .closed_form import Summary
+
+    known = padding is not None
+    block = Summary(rf - 1, jump, padding if known else 0, rec.center(rf, padding) if known else 0)
+    total = block.repeated(count)
+    span = total.span
+    if isinstance(span, sympy.Expr) and not span.has(sympy.Piecewise):
+        span = sympy.expand(span)
+    return span + 1, total.effective_padding if known else None, total.jump
+
+
+def _contains(outer: tuple[int, int] | None, inner: tuple[int, int] | None) -> bool:
+    """Whether extent ``outer`` contains extent ``inner`` (nothing is contained in anything)."""
+    if inner is None:
+        return True
+    return outer is not None and outer[0] <= inner[0] and outer[1] >= inner[1]
+
+
+def _union(extents: list) -> tuple[int, int] | None:
+    """The smallest extent that contains all of ``extents`` (None if they are all empty)."""
+    present = [e for e in extents if e is not None]
+    if not present:
+        return None
+    return min(e[0] for e in present), max(e[1] for e in present)
+
+
+def _hull(phases: _Phases, table: list, xs) -> tuple[int, int] | None:
+    """The extent covering the extents of features ``xs`` (None if none of them is reached)."""
+    lo = hi = None
+    for x in xs:
+        found = phases.extent(table, x)
+        if found is None:
+            continue
+        if lo is None or found[0] < lo:
+            lo = found[0]
+        if hi is None or found[1] > hi:
+            hi = found[1]
+    return None if lo is None else (lo, hi)
+
+
+def _phase_summary(phases: _Phases) -> tuple[Value, Value, Value, Value]:
+    """RF (largest over phases), smallest RF, and the effective paddings of the phase with the largest RF."""
+    rfs = [0 if e is None else e[1] - e[0] + 1 for e in phases.largest]
+    rf = max(rfs)
+    phase = rfs.index(rf)
+    rf_min = min(0 if e is None else e[1] - e[0] + 1 for e in phases.smallest)  # 0: a phase nothing reaches
+    jump = sympy.Rational(phases.shift, phases.period)
+    found = phases.largest[phase]
+    padding = None if found is None else phase * jump - found[0]
+    small = phases.smallest[phase]
+    padding_min = None if small is None else phase * jump - small[0]
+    return rf, rf_min, _int(padding), _int(padding_min)
+
+
+def _int(value):
+    if isinstance(value, sympy.Rational) and value.is_Integer:
+        return int(value)
+    return value
+
+
+# -- the analysis ------------------------------------------------------------------------------------------------
+
+
+class GraphAnalysis:
+    """The receptive-field quantities of a 1-D network with several paths, per node and for the output.
+
+    Rows (:class:`NodeResult`) follow the topological order: layers, merges (``merge1``, ... or the name given
+    to :func:`~symrf.network.parallel`) and symbolically repeated blocks. Misalignment warnings and notes (what
+    could not be decided or computed) are in ``warnings`` and ``notes``.
+
+    >>> a = analyze("conv(7, 2, p=3), pool(3, 2, p=1), 2 * [residual([conv(3, p=1), conv(3, p=1)])]")
+    >>> a.rf, a.jump, a.effective_padding, a.rf_min
+    (43, 4, 21, 11)
+    >>> [row.name for row in a][:4], a.layer("merge2").paths[1].label
+    (['conv1', 'pool1', 'conv2', 'conv3'], 'path 2 (identity)')
+    """
+
+    def __init__(self, network: Network | Graph, input_size: Value | None = None, strict: bool = False) -> None:
+        self.network = network
+        self.input_size = input_size
+        self.strict = strict
+        plan = _lower_graph(network) if isinstance(network, Graph) else _Plan()
+        if not isinstance(network, Graph):
+            plan.aliases["output"] = _lower(network.items, 0, plan)
+        output = plan.aliases.get(network.output if isinstance(network, Graph) else "output", len(plan.names) - 1)
+        sweep = _Sweep(plan, input_size, strict)
+        self._plan, self._sweep, self._output = plan, sweep, output
+        self.warnings: tuple[str, ...] = tuple(sweep.warnings)
+        self.notes: tuple[str, ...] = tuple(sweep.notes)
+        self.names: tuple[str, ...] = tuple(plan.names[1:])
+
+    axis_count = 1
+
+    @cached_property
+    def rows(self) -> tuple[NodeResult, ...]:
+        return tuple(self._row(index) for index in range(1, len(self._plan.names)))
+
+    def _row(self, index: int) -> NodeResult:
+        plan, state = self._plan, self._sweep.states[index]
+        start = None if state.padding is None else -state.padding
+        phases = None
+        if state.phases is not None:
+            phases = _phase_results(state.phases)
+        op = plan.ops[index]
+        return NodeResult(
+            index, plan.names[index], plan.kinds[index], op if isinstance(op, (Layer, Repeat)) else None,
+            tuple(plan.names[i] for i in plan.inputs[index]), state.rf, state.rf_min, state.jump, state.padding,
+            start, _center(state.rf, state.padding), state.size, self._sweep.resolved[index], state.aligned,
+            self._sweep.paths.get(index, ()), phases,
+        )
+
+    @cached_property
+    def output(self) -> NodeResult | None:
+        """The row of the output node (None for an empty network)."""
+        return self._row(self._output) if self._output else None
+
+    def _total(self, field: str, empty: object) -> object:
+        row = self.output
+        return empty if row is None else getattr(row, field)
+
+    @property
+    def rf(self) -> Value:
+        """The largest receptive field over all paths (and, after up-sampling, over all output phases)."""
+        return self._total("rf", 1)
+
+    @property
+    def rf_min(self) -> Value:
+        """The smallest receptive field over all paths (the shortest path, e.g. through every shortcut)."""
+        return self._total("rf_min", 1)
+
+    @property
+    def jump(self) -> Value:
+        return self._total("jump", 1)
+
+    @property
+    def effective_padding(self) -> Value | None:
+        return self._total("effective_padding", 0)
+
+    @property
+    def start(self) -> Value | None:
+        return self._total("start", 0)
+
+    @property
+    def center(self) -> Value | None:
+        return self._total("center", 0)
+
+    @property
+    def size(self) -> Value | None:
+        return self._total("size", self.input_size)
+
+    @property
+    def aligned(self) -> bool | None:
+        """Whether every path from the input to the output is centred alike (None when it cannot be checked)."""
+        return self._total("aligned", True)
+
+    @property
+    def phases(self) -> tuple[PhaseResult, ...] | None:
+        return self._total("phases", None)
+
+    @property
+    def merges(self) -> tuple[NodeResult, ...]:
+        """The merge nodes, each with the values arriving on its inputs (``paths``)."""
+        return tuple(row for row in self.rows if row.kind == "merge")
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.network.is_numeric and (self.input_size is None or type(self.input_size) is int)
+
+    @cached_property
+    def free_symbols(self) -> frozenset[sympy.Symbol]:
+        found = set(self.network.free_symbols)
+        if isinstance(self.input_size, sympy.Expr):
+            found |= self.input_size.free_symbols
+        return frozenset(found)
+
+    def row(self, index: int) -> NodeResult:
+        """The results of node ``index`` (1-based, topological order)."""
+        if not 1 <= index <= len(self.rows):
+            raise SymrfError(f"there is no node {index}; the network has {len(self.rows)}")
+        return self.rows[index - 1]
+
+    def layer(self, key: int | str) -> NodeResult:
+        """The results of a node given by 1-based index or by name (a graph node's name gives its last layer)."""
+        if not isinstance(key, str):
+            return self.row(key)
+        found = [i for i, name in enumerate(self.names, start=1) if name == key]
+        if len(found) == 1:
+            return self.row(found[0])
+        if not found and key in self._plan.aliases and self._plan.aliases[key] > 0:
+            return self.row(self._plan.aliases[key])
+        if found:
+            raise SymrfError(f"the name {key!r} is used by nodes {', '.join(map(str, found))}; give an index")
+        shown = ", ".join(self.names[:20]) + (", ..." if len(self.names) > 20 else "")
+        raise SymrfError(f"there is no node named {key!r}; nodes: {shown}")
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[NodeResult]:
+        return iter(self.rows)
+
+    # ChainAnalysis-style accessors, by number of rows from the start
+    def rf_at(self, length: int) -> Value:
+        return self.rows[length - 1].rf if length else 1
+
+    def jump_at(self, length: int) -> Value:
+        return self.rows[length - 1].jump if length else 1
+
+    def effective_padding_at(self, length: int) -> Value | None:
+        return self.rows[length - 1].effective_padding if length else 0
+
+    def start_at(self, length: int) -> Value | None:
+        return self.rows[length - 1].start if length else 0
+
+    def center_at(self, length: int) -> Value | None:
+        return self.rows[length - 1].center if length else 0
+
+    def size_at(self, length: int) -> Value | None:
+        return self.rows[length - 1].size if length else self.input_size
+
+    def input_interval(self, feature: int = 0) -> tuple[Value, Value] | None:
+        """The first and last input pixels that output feature ``feature`` sees along its largest path."""
+        state = self._sweep.states[self._output]
+        if state.phases is not None:
+            found = state.phases.extent(state.phases.largest, feature)
+            return found
+        if state.padding is None:
+            return None
+        first = feature * state.jump - state.padding
+        return first, first + state.rf - 1
+
+    def subs(self, values: Mapping[object, object] | None = None, **named: object) -> GraphAnalysis:
+        """The analysis with symbols given values, e.g. ``a.subs(n=3)``."""
+        from .chain import _substitution
+
+        mapping = _substitution(self.free_symbols, {**dict(values or {}), **named})
+        size = self.input_size
+        if isinstance(size, sympy.Expr):
+            size = as_value(size.xreplace(mapping), "size", "input ")
+        return GraphAnalysis(self.network.xreplace(mapping), size, self.strict)
+
+    def __repr__(self) -> str:
+        return (f"GraphAnalysis(rf={self.rf}, rf_min={self.rf_min}, jump={self.jump}, "
+                f"effective_padding={_text(self.effective_padding)}, aligned={self.aligned})")
+
+
+def _phase_results(phases: _Phases) -> tuple[PhaseResult, ...]:
+    jump = sympy.Rational(phases.shift, phases.period)
+    results = []
+    for phase, (found, small) in enumerate(zip(phases.largest, phases.smallest)):
+        if found is None:
+            results.append(PhaseResult(phase, 0, 0, None, None, None))
+            continue
+        rf = found[1] - found[0] + 1
+        rf_min = 0 if small is None else small[1] - small[0] + 1
+        centre = sympy.Rational(found[0] + found[1], 2)
+        results.append(PhaseResult(phase, rf, rf_min, found[0], _int(centre), _int(phase * jump - found[0])))
+    return tuple(results)
+
+
+# -- entry points ------------------------------------------------------------------------------------------------
+
+
+def needs_graph(network: object) -> bool:
+    """Whether ``network`` needs this module: several paths or axes, new kinds, "same" or asymmetric padding.
+
+    >>> needs_graph(parse("conv(3), pool(2)")), needs_graph(parse("residual([conv(3, p=1)])"))
+    (False, True)
+    """
+    if isinstance(network, Graph):
+        return True
+    return not network.is_plain
+
+
+def _sizes(input_size: object, count: int) -> tuple[Value | None, ...]:
+    if isinstance(input_size, (tuple, list)):
+        sizes = tuple(input_size)
+        if len(sizes) == 1:
+            sizes = sizes * count
+        if len(sizes) != count:
+            raise SymrfError(f"the input size has {len(sizes)} entries but the network has {count} axes")
+    else:
+        sizes = (input_size,) * count
+    return tuple(None if size is None else as_value(size, "size", "input ") for size in sizes)
+
+
+def analyze_graph(network: Network | Graph, input_size: object = None, strict: bool = False):
+    """Analyse a network with several paths, axes, padding modes or new kinds (see the module's notes).
+
+    One axis gives a :class:`GraphAnalysis`; several give an :class:`~symrf.axes.AxesAnalysis` with one analysis
+    per axis. ``input_size`` is one value for every axis or one per axis; ``strict`` makes misalignment an error.
+
+    >>> a = analyze_graph(parse("conv((3, 5), 2), conv((3, 1), 2)"))
+    >>> a.rf, a.jump, a.effective_padding
+    ((7, 5), (4, 4), (0, 0))
+    """
+    count = network.axis_count
+    sizes = _sizes(input_size, count)
+    if count == 1:
+        return GraphAnalysis(network if isinstance(network, Graph) else network, sizes[0], strict)
+    from .axes import AxesAnalysis
+
+    analyses = []
+    for axis in range(count):
+        along = network.along(axis)
+        if needs_graph(along):
+            analyses.append(GraphAnalysis(along, sizes[axis], strict))
+        else:
+            from .chain import analyze
+
+            analyses.append(analyze(along, sizes[axis]))
+    return AxesAnalysis(network, tuple(analyses))

@@ -1,0 +1,814 @@
+"""Inverse design: the least value of one unknown (a count, a kernel, a stride ...) whose RF reaches a target.
+
+The receptive field ``r = 1 + sum_l (k'_l - 1) prod_{i<l} s_i`` is non-decreasing in every kernel, dilation and
+stride and in every repetition count (more copies add non-negative terms and multiply the later ones by strides
+>= 1). So when every value that holds the unknown is non-decreasing in it (checked), the set of values reaching
+the target is upward closed, and the least one is found exactly by doubling then bisection, evaluating the RF with
+Python integers only (no floating point, no ``ceiling(log(...))``, both wrong at exact powers). The evaluation
+saturates at the target, so a probe never builds numbers much larger than the target.
+
+For one block repeated ``n`` times between a prefix ``A`` and a suffix ``C`` (a network without symbols is read as
+``n * [network]``), the closed form is ``l(n) = 1 + R_A + J_A (R_B (J_B^n - 1)/(J_B - 1) + J_B^n R_C)``, and with
+``D = T - l(0)``, ``l(0) = 1 + R_A + J_A R_C``, the inequality ``l(n) >= T`` rearranges to::
+
+    J_B^n >= 1 + D (J_B - 1) / (J_A (R_B + (J_B - 1) R_C)),   n = ceil(log(...) / log(J_B))   (J_B > 1)
+    n >= D / (J_A R_B),                                         n = ceil(D / (J_A R_B))         (J_B = 1)
+
+These formulas are what :class:`Solution` shows; numbers always come from the exact integer search.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+
+from .chain import ChainAnalysis
+from .closed_form import (
+    ClosedFormAnalysis,
+    _align,
+    _network,
+    _power,
+    _tidy,
+    closed_form,
+    exact_function,
+    is_one,
+    latex_value,
+    substitute,
+    summarize,
+    unit_condition,
+    wrap_document,
+)
+from .errors import SymrfError, UnreachableError
+from .layers import Layer, Value
+from .network import Network, Repeat
+from .printing import json_value
+from .symbols import NAME_PATTERN
+from .symbols import symbol as make_symbol
+
+__all__ = ["Solution", "solve"]
+
+#: Extra bits of search room above the target's size before a target is declared out of reach.
+SEARCH_MARGIN_BITS = 64
+
+#: Largest closed form (in nodes) shown in a derivation; larger ones are left out of the LaTeX.
+SHOWN_FORMULA_LIMIT = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """The least value of ``symbol`` for which the network's RF reaches ``target``, and how it was found.
+
+    ``value`` and ``rf`` (the RF at that value) are ints for a numeric question and sympy expressions (a ceiling
+    of a logarithm or of a quotient, valid under ``conditions``) otherwise. ``rf_before`` is the RF one step
+    earlier (``None`` when ``value`` is the least allowed value). ``steps`` are the rows of the LaTeX derivation.
+
+    >>> s = solve("conv(3), pool(2, 2)", 224)
+    >>> s.value, s.rf, s.rf_before
+    (7, 382, 190)
+    >>> s.to_json()
+    {'symbol': 'n', 'value': 7, 'rf': 382}
+    """
+
+    symbol: sympy.Symbol
+    value: Value
+    rf: Value
+    rf_before: Value | None
+    target: Value
+    conditions: tuple[sympy.Basic, ...]
+    steps: tuple[str, ...]
+    network: Network
+
+    @property
+    def is_numeric(self) -> bool:
+        return type(self.value) is int
+
+    def latex(self, document: bool = False) -> str:
+        """The derivation: the inequality, its rearrangement, the logarithm and the ceiling, then the checked
+        integer answer and the RF one step earlier, in an ``align*`` environment (a whole document on request)."""
+        body = _align(list(self.steps))
+        return wrap_document(body) if document else body
+
+    def _repr_latex_(self) -> str:
+        return self.latex()
+
+    def to_json(self) -> dict[str, object]:
+        """``{"symbol": "n", "value": 7, "rf": 382}``; non-integers are strings sympy reads back, and a symbolic
+        answer adds its ``conditions``."""
+        result: dict[str, object] = {
+            "symbol": self.symbol.name,
+            "value": json_value(self.value),
+            "rf": json_value(self.rf),
+        }
+        if self.conditions:
+            result["conditions"] = [str(condition) for condition in self.conditions]
+        return result
+
+    def subs(self, values: Mapping[object, object] | None = None, **named: object) -> Solution:
+        """Solve again with some symbols given values; once all are numbers, through the exact integer search.
+
+        >>> solve("n * [conv(k, s)]", "T").subs(k=3, s=2, T=224).value
+        7
+        """
+        given = {**dict(values or {}), **named}
+        known = {sym.name: sym for sym in self.network.free_symbols | _symbols(self.target)}
+        mapping = {}
+        for key, value in given.items():
+            name = key.name if isinstance(key, sympy.Symbol) else str(key)
+            if name == self.symbol.name:
+                raise SymrfError(f"{name} is the unknown being solved for; it cannot be given a value")
+            if name not in known:
+                shown = ", ".join(sorted(n for n in known if n != self.symbol.name)) or "none"
+                raise SymrfError(f"there is no symbol {name!r} in this question (its other symbols: {shown})")
+            mapping[known[name]] = _given(value, name)
+        network = substitute(self.network, mapping)
+        target = self.target if type(self.target) is int else _normal(self.target.xreplace(mapping))
+        return solve(network, target, self.symbol.name)
+
+    def __str__(self) -> str:
+        if self.is_numeric:
+            before = "" if self.rf_before is None else f", RF({self.value - 1}) = {self.rf_before}"
+            return f"{self.symbol} = {self.value} (RF {self.rf} >= {self.target}{before})"
+        conditions = f" when {', '.join(map(str, self.conditions))}" if self.conditions else ""
+        return f"{self.symbol} = {self.value}{conditions}"
+
+
+def _symbols(value: Value) -> frozenset[sympy.Symbol]:
+    return frozenset(value.free_symbols) if isinstance(value, sympy.Basic) else frozenset()
+
+
+def _normal(value: Value) -> Value:
+    return int(value) if isinstance(value, sympy.Expr) and value.is_Integer else value
+
+
+def _given(value: object, name: str) -> Value:
+    if isinstance(value, bool) or not isinstance(value, (int, sympy.Integer)):
+        raise SymrfError(f"{name} must be given an integer, not {value!r}")
+    return int(value)
+
+
+# -- the question -----------------------------------------------------------------------------------------------
+
+
+def _target(value: object) -> Value:
+    """The target RF: a positive integer, or an integer expression (``T``), read safely from text."""
+    if isinstance(value, str):
+        from .spec import parse_value
+
+        try:
+            value = parse_value(value, "target")
+        except SymrfError as exc:
+            raise SymrfError(f"target: {exc}") from None
+    if isinstance(value, bool) or isinstance(value, float):
+        raise SymrfError(f"the target RF must be an integer, not {value!r}")
+    if isinstance(value, sympy.Basic):
+        if not isinstance(value, sympy.Expr) or value.has(sympy.Float) or value.is_number and not value.is_Integer:
+            raise SymrfError(f"the target RF must be an integer, not {value}")
+        if value.is_Integer:
+            value = int(value)
+        elif not value.is_integer:
+            raise SymrfError(f"the target RF must be an integer, and {value} may not be one")
+        else:
+            return value
+    if not isinstance(value, int):
+        raise SymrfError(f"the target RF must be an integer, not {type(value).__name__} {value!r}")
+    if value < 1:
+        raise SymrfError(f"the target RF must be a positive integer, got {value}")
+    return value
+
+
+def _unknown(network: Network, wanted: object) -> tuple[Network, sympy.Symbol]:
+    """The network to solve (a network without symbols is read as ``n * [network]``) and its unknown."""
+    symbols = network.free_symbols
+    by_name = {sym.name: sym for sym in symbols}
+    name = None
+    if wanted is not None:
+        name = wanted.name if isinstance(wanted, sympy.Symbol) else str(wanted)
+        if not NAME_PATTERN.match(name):
+            raise SymrfError(f"{name!r} is not a symbol name")
+    if not symbols:
+        if name not in (None, "n"):
+            raise SymrfError(
+                f"the network has no symbol {name}: a network without symbols is solved for how many times to "
+                "repeat it (the unknown n)"
+            )
+        n = make_symbol("n")
+        return Network((Repeat(n, network),)), n
+    if name is not None:
+        if name not in by_name:
+            raise SymrfError(f"there is no symbol {name!r} in the network (its symbols: {', '.join(sorted(by_name))})")
+        return network, by_name[name]
+    if len(symbols) == 1:
+        return network, next(iter(symbols))
+    counts = _count_symbols(network)
+    if len(counts) == 1:
+        return network, next(iter(counts))
+    raise SymrfError(
+        f"the network has several symbols ({', '.join(sorted(by_name))}); say which one to solve for "
+        "(symbol=... or --for)"
+    )
+
+
+def _count_symbols(network: Network) -> set[sympy.Symbol]:
+    found: set[sympy.Symbol] = set()
+    for item in network.items:
+        if isinstance(item, Repeat):
+            if isinstance(item.count, sympy.Expr):
+                found |= item.count.free_symbols
+            found |= _count_symbols(item.body)
+    return found
+
+
+def solve(network: Network | str | list | ChainAnalysis | ClosedFormAnalysis, target: object,
+          symbol: object = None) -> Solution:
+    """The least non-negative integer value of the unknown such that the network's RF is at least ``target``.
+
+    The unknown is ``symbol`` if given, else the network's only symbol, else its only repetition count; a network
+    without symbols is read as ``n * [network]``. With other symbols left (or a symbolic target) the answer is a
+    formula with the conditions under which it holds.
+
+    >>> solve("conv(3)", 10**30).value
+    500000000000000000000000000000
+    >>> solve("conv(3, s=3)", 3**19 + 2).value
+    20
+    >>> solve("n * [conv(k, s)]", "T").value
+    Piecewise((ceiling((T - 1)/(k - 1)), Eq(s, 1)), (ceiling(log((T - 1)*(s - 1)/(k - 1) + 1)/log(s)), True))
+    >>> solve("conv(k), pool(2), conv(k)", 100).value
+    34
+    >>> solve("n * [conv(1)]", 10)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symrf.errors.UnreachableError: repeating the block [conv(1)] never widens the receptive field ...
+    """
+    network, unknown = _unknown(_network(network), symbol)
+    if not network.is_plain:
+        raise SymrfError(
+            "solving covers chains of conv and pool layers with explicit padding and blocks of them repeated; "
+            "this network has parallel paths, values per axis, padding modes or other layer kinds"
+        )
+    target = _target(target)
+    others = (network.free_symbols | _symbols(target)) - {unknown}
+    if not others:
+        return _NumericQuestion(network, unknown, target).solve()  # type: ignore[arg-type]
+    return _symbolic(network, unknown, target)
+
+
+# -- exact numeric search ---------------------------------------------------------------------------------------
+
+_Node = tuple  # ("layer", kernel, dilation, stride) or ("repeat", count, body nodes); values are functions of x
+
+
+class _NumericQuestion:
+    """One numeric question: a network whose only symbol is ``x``, and an integer target."""
+
+    def __init__(self, network: Network, x: sympy.Symbol, target: int) -> None:
+        self.network, self.x, self.target = network, x, target
+        self._functions: dict[object, Callable[[int], int]] = {}
+        self.checks: list[tuple[str, Callable[[int], int], int, str]] = []  # (role, value, least, where)
+        self.paddings: list[tuple[Callable[[int], int], str]] = []
+        self.depends = False
+        self.only_counts = True
+        self.nodes = self._compile(network)
+
+    # compilation: every value holding x becomes an exact function of x, checked to be non-decreasing
+
+    def _value(self, value: Value, role: str, where: str) -> Callable[[int], int]:
+        if type(value) is int:
+            return lambda v, constant=value: constant
+        if self.x not in value.free_symbols:
+            constant = int(value)
+            return lambda v: constant
+        if role != "padding":
+            self.depends = True
+            if role != "count":
+                self.only_counts = False
+            if not _non_decreasing(value, self.x):
+                raise SymrfError(
+                    f"the RF is not non-decreasing in {self.x} ({where} {role} {value} can shrink as {self.x} grows), "
+                    f"so the least {self.x} reaching a target cannot be searched for"
+                )
+        else:
+            self.only_counts = False
+        function = self._functions.get(value)
+        if function is None:
+            exact = exact_function(value, [self.x])
+
+            def function(v: int, exact: Callable = exact, value: Value = value) -> int:
+                result = exact(v)
+                if isinstance(result, Fraction):
+                    raise SymrfError(f"{value} is not an integer at {self.x} = {v}")
+                return result
+
+            self._functions[value] = function
+        if role == "padding":
+            self.paddings.append((function, where))
+        else:
+            self.checks.append((role, function, 0 if role == "count" else 1, where))
+        return function
+
+    def _compile(self, network: Network) -> list[_Node]:
+        nodes: list[_Node] = []
+        for item in network.items:
+            if isinstance(item, Layer):
+                where = repr(item) + ":"
+                nodes.append((
+                    "layer",
+                    self._value(item.kernel, "kernel", where),
+                    self._value(item.dilation, "dilation", where),
+                    self._value(item.stride, "stride", where),
+                ))
+                self._value(item.padding, "padding", where)
+            else:
+                count = self._value(item.count, "count", f"{item!r}:")
+                nodes.append(("repeat", count, self._compile(item.body)))
+        return nodes
+
+    # evaluation
+
+    def valid(self, v: int) -> bool:
+        """Whether every kernel, stride and dilation holding ``x`` is positive and every count non-negative."""
+        return all(function(v) >= least for _, function, least, _ in self.checks)
+
+    def rf(self, v: int, cap: int | None = None) -> int:
+        """``1 + R`` at ``x = v``; with ``cap``, every quantity saturates at ``cap`` (exact below it)."""
+        return 1 + _span_jump(self.nodes, v, cap)[0]
+
+    def reaches(self, v: int) -> bool:
+        return self.valid(v) and self.rf(v, self.target) >= self.target
+
+    # the search
+
+    def least(self) -> int:
+        """The least allowed value: 0 for a symbol used only as a count or declared non-negative, else 1."""
+        if self.only_counts or (self.x.is_nonnegative and not self.x.is_positive):
+            return 0
+        return 1
+
+    def solve(self) -> Solution:
+        x, target = self.x, self.target
+        low = self.least()
+        if not self.depends:
+            rf = self.rf(low)
+            if rf < target:
+                raise UnreachableError(
+                    f"the receptive field does not depend on {x}: it is {rf} whatever {x} is, below the target {target}"
+                )
+            return self._solution(low)
+        if self.reaches(low):
+            return self._solution(low)
+        self._reachable_or_raise()
+        limit = low + 2 ** (target.bit_length() + SEARCH_MARGIN_BITS)
+        bad, step = low, 1
+        good = low + step
+        while not self.reaches(good):
+            bad, step = good, step * 2
+            good = low + step
+            if good > limit:
+                raise UnreachableError(
+                    f"no {x} up to 2**{target.bit_length() + SEARCH_MARGIN_BITS} gives a receptive field of "
+                    f"{target}: the RF stays below it (it is {self.rf(bad, target)} there)"
+                )
+        while good - bad > 1:
+            middle = (good + bad) // 2
+            if self.reaches(middle):
+                good = middle
+            else:
+                bad = middle
+        return self._solution(good)
+
+    def _reachable_or_raise(self) -> None:
+        """Name the usual reason a repeated block can never reach the target: it never widens the field."""
+        block = _plain_count_block(self.network, self.x)
+        if block is None:
+            return
+        index, repeat = block
+        body = summarize(repeat.body)  # holds no x: its span and jump are integers
+        span, jump = body.span, body.jump
+        if span:
+            return
+        after = Network(self.network.items[index + 1:])
+        rf0 = self.rf(0)
+        if jump == 1:
+            raise UnreachableError(
+                f"repeating the block [{repeat.body!r}] never widens the receptive field (its kernels all have "
+                f"extent 1 and its stride is 1): the RF stays {rf0}, below the target {self.target}"
+            )
+        if not after.items or summarize(after).span == 0:
+            raise UnreachableError(
+                f"the block [{repeat.body!r}] has kernels of extent 1 and nothing after it widens the field: "
+                f"the RF stays {rf0}, below the target {self.target}"
+            )
+
+    def _solution(self, value: int) -> Solution:
+        for function, where in self.paddings:
+            if function(value) < 0:
+                raise SymrfError(f"at {self.x} = {value} the padding of {where[:-1]} would be negative")
+        rf = self.rf(value)
+        before = value - 1
+        rf_before = self.rf(before) if before >= self.least() and self.valid(before) else None
+        steps = _numeric_steps(self, value, rf, rf_before)
+        return Solution(self.x, value, rf, rf_before, self.target, (), tuple(steps), self.network)
+
+
+def _span_jump(nodes: list[_Node], v: int, cap: int | None) -> tuple[int, int]:
+    """``(R, J)`` of compiled nodes at ``x = v``: ``R = R_A + J_A R_B`` and ``J = J_A J_B`` folded, repeated
+    blocks by their geometric series; with ``cap``, values at or above ``cap`` are replaced by ``cap``, which keeps
+    every comparison with the target exact (all quantities are non-negative and combine monotonically)."""
+    span, jump = 0, 1
+    for node in nodes:
+        if node[0] == "layer":
+            _, kernel, dilation, stride = node
+            part_span, part_jump = dilation(v) * (kernel(v) - 1), stride(v)
+        else:
+            _, count, body = node
+            part_span, part_jump = _repeat(*_span_jump(body, v, cap), count(v), cap)
+        span = span + jump * part_span
+        jump = jump * part_jump
+        if cap is not None:
+            span, jump = min(span, cap), min(jump, cap)
+    return span, jump
+
+
+def _repeat(span: int, jump: int, count: int, cap: int | None) -> tuple[int, int]:
+    """``count`` copies of a block: ``(R_B (J_B^c - 1)/(J_B - 1), J_B^c)`` (``(c R_B, 1)`` when ``J_B = 1``)."""
+    if count <= 0:
+        return 0, 1
+    if jump == 1:
+        return span * count, 1
+    if cap is not None and (count - 1) * (jump.bit_length() - 1) > cap.bit_length() + 1:
+        # J^(c-1) > cap, so J^c and the series 1 + J + ... + J^(c-1) are both at least cap
+        return (cap if span else 0), cap
+    power = _power(jump, count)
+    return span * ((power - 1) // (jump - 1)), power
+
+
+def _non_decreasing(expr: sympy.Expr, x: sympy.Symbol) -> bool:
+    """Whether ``expr`` cannot decrease as ``x`` grows (``floor``/``ceiling`` of a non-decreasing argument are)."""
+    stripped = expr.replace(lambda e: isinstance(e, (sympy.floor, sympy.ceiling)), lambda e: e.args[0])
+    derivative = sympy.diff(stripped, x)
+    if derivative.is_nonnegative:
+        return True
+    try:
+        polynomial = sympy.Poly(derivative, x)
+    except sympy.PolynomialError:
+        return False
+    return all(coefficient.is_nonnegative for coefficient in polynomial.all_coeffs())
+
+
+def _plain_count_block(network: Network, x: sympy.Symbol) -> tuple[int, Repeat] | None:
+    """``(index, block)`` when ``x`` is exactly the count of one top-level repeated block and appears nowhere else."""
+    found = None
+    for index, item in enumerate(network.items):
+        if x not in item.free_symbols:
+            continue
+        if found is not None or not isinstance(item, Repeat) or item.count != x or x in item.body.free_symbols:
+            return None
+        found = (index, item)
+    return found
+
+
+def _segments(network: Network, index: int):  # noqa: ANN202 - three summaries
+    """Summaries of the prefix, the repeated block and the suffix around item ``index``."""
+    items = network.items
+    return (
+        summarize(Network(items[:index])),
+        summarize(items[index].body),
+        summarize(Network(items[index + 1:])),
+    )
+
+
+# -- derivations ------------------------------------------------------------------------------------------------
+
+
+def _approx(numerator: Fraction, base: int) -> str:
+    """``log(q)/log(b)`` to four decimals, for display only (the answer never comes from it)."""
+    value = (math.log(numerator.numerator) - math.log(numerator.denominator)) / math.log(base)
+    return f"{value:.4f}"
+
+
+def _check_rows(x: sympy.Symbol, value: int, rf: int, rf_before: int | None, target: int) -> list[str]:
+    name = latex_value(x)
+    rows = ["\\intertext{Checked with exact integers:}", f"l({value}) &= {rf} \\geq {target}"]
+    if rf_before is not None:
+        rows.append(f"l({value - 1}) &= {rf_before} < {target}")
+    else:
+        rows.append(f"\\intertext{{and ${name} = {value}$ is the least value ${name}$ can take.}}")
+    return rows
+
+
+def _numeric_steps(question: _NumericQuestion, value: int, rf: int, rf_before: int | None) -> list[str]:
+    x, target, network = question.x, question.target, question.network
+    name = latex_value(x)
+    rows = [f"\\intertext{{The least ${name}$ with $l({name}) \\geq {target}$:}}"]
+    block = _plain_count_block(network, x)
+    if block is not None:
+        prefix, body, suffix = _segments(network, block[0])
+        closed = closed_form(network).rf
+        rows.append(f"l({name}) &= {latex_value(closed)} \\geq {target}")
+        rf0 = 1 + prefix.span + prefix.jump * suffix.span
+        gap = target - rf0
+        if gap <= 0:
+            rows.append(f"\\intertext{{The target is reached with no copies: $l(0) = {rf0} \\geq {target}$.}}")
+            rows.append(f"{name} &= 0")
+            return rows
+        if body.jump == 1:
+            quotient = Fraction(gap, prefix.jump * body.span)
+            rows.append(f"{name} &\\geq \\frac{{{target} - l(0)}}{{J_A R_B}} = "
+                        f"\\frac{{{target} - {rf0}}}{{{_product(prefix.jump, body.span)}}} = {_fraction(quotient)}")
+            rows.append(f"{name} &= \\left\\lceil {_fraction(quotient)} \\right\\rceil = {value}")
+        else:
+            jb = body.jump
+            ratio = 1 + Fraction(gap * (jb - 1), prefix.jump * (body.span + (jb - 1) * suffix.span))
+            rows.append(f"{jb}^{{{name}}} &\\geq 1 + \\frac{{(T - l(0)) (J_B - 1)}}{{J_A (R_B + (J_B - 1) R_C)}} "
+                        f"= 1 + \\frac{{({target} - {rf0}) \\cdot {jb - 1}}}"
+                        f"{{{_product(prefix.jump, body.span + (jb - 1) * suffix.span)}}} = {_fraction(ratio)}")
+            rows.append(f"{name} &\\geq \\log_{{{jb}}} {_fraction(ratio)} = "
+                        f"\\frac{{\\log {_fraction(ratio)}}}{{\\log {jb}}} \\approx {_approx(ratio, jb)}")
+            rows.append(f"{name} &= \\left\\lceil \\log_{{{jb}}} {_fraction(ratio)} \\right\\rceil = {value}")
+    else:
+        closed = closed_form(network).rf
+        if _size(closed) <= SHOWN_FORMULA_LIMIT:
+            rows.append(f"l({name}) &= {latex_value(closed)} \\geq {target}")
+        rows.extend(_linear_rows(closed, x, target, value))
+    rows.extend(_check_rows(x, value, rf, rf_before, target))
+    return rows
+
+
+def _linear_rows(closed: Value, x: sympy.Symbol, target: int, value: int) -> list[str]:
+    """The rearrangement ``x >= (T - c_0)/c_1`` when the RF is linear in ``x``; else a note on the search."""
+    name = latex_value(x)
+    linear = _linear(closed, x)
+    if linear is not None:
+        constant, slope = linear
+        if type(constant) is int and type(slope) is int and slope > 0:
+            bound = Fraction(target - constant, slope)
+            rows = [f"{name} &\\geq \\frac{{{target} - {_signed(constant)}}}{{{slope}}} = {_fraction(bound)}"]
+            if value != math.ceil(bound):
+                rows.append(f"\\intertext{{and ${name}$ is at least {value} for the layers to be valid:}}")
+            rows.append(f"{name} &= {value}")
+            return rows
+    return [
+        f"\\intertext{{$l({name})$ is non-decreasing in ${name}$; the least integer reaching the target, by "
+        "doubling then bisection with exact integers:}",
+        f"{name} &= {value}",
+    ]
+
+
+def _signed(value: int) -> str:
+    return str(value) if value >= 0 else f"({value})"
+
+
+def _product(first: int, second: int) -> str:
+    return str(second) if first == 1 else f"{first} \\cdot {second}"
+
+
+def _fraction(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
+
+
+def _size(expr: Value) -> int:
+    if type(expr) is int:
+        return 1
+    count = 0
+    for count, _ in enumerate(sympy.preorder_traversal(expr), start=1):
+        if count > SHOWN_FORMULA_LIMIT:
+            break
+    return count
+
+
+def _linear(expr: Value, x: sympy.Symbol) -> tuple[Value, Value] | None:
+    """``(c_0, c_1)`` with ``expr = c_0 + c_1 x`` exactly, or ``None``."""
+    if type(expr) is int or x not in expr.free_symbols:
+        return None
+    if expr.has(sympy.Piecewise, sympy.floor, sympy.ceiling):
+        return None
+    slope = sympy.diff(expr, x)
+    if x in slope.free_symbols:
+        return None
+    constant = expr.xreplace({x: 0})
+    return _normal(constant), _normal(slope)
+
+
+# -- symbolic answers -------------------------------------------------------------------------------------------
+
+
+def _positive(expr: Value) -> sympy.Basic:
+    """``expr > 0`` written simply: positive factors dropped (geometric sums ``(s^n - 1)/(s - 1)`` included), terms
+    moved so that both sides are positive (``k - 1 > 0`` as ``k > 1``, ``T - 2^m > 0`` as ``T > 2^m``).
+
+    >>> from symrf.solve import _positive
+    >>> _positive(symbol("k") - 1), _positive(500 - 2 ** symbol("m")), _positive(sympy.Integer(0))
+    (k > 1, 2**m < 500, False)
+    """
+    expr = sympy.sympify(expr)
+    if expr.is_number:
+        return sympy.true if expr > 0 else sympy.false
+    expr = sympy.factor_terms(expr)
+    coefficient, rest = expr.as_coeff_Mul()
+    factors = [f for f in sympy.Mul.make_args(rest) if not f.is_positive]
+    for factor in list(factors):  # (b^e - 1)/(b - 1) = 1 + b + ... + b^(e-1) > 0
+        if factor.is_Pow and factor.exp == -1 and factor.base.is_Add:
+            base = factor.base + 1
+            for other in factors:
+                if other.is_Add and (other + 1).is_Pow and (other + 1).base == base and (other + 1).exp.is_positive:
+                    factors.remove(factor)
+                    factors.remove(other)
+                    break
+    rest = coefficient * sympy.Mul(*factors)
+    if rest.is_positive:
+        return sympy.true
+    if rest.is_nonpositive:
+        return sympy.false
+    constant, variable = rest.as_coeff_Add()
+    plus = [t for t in sympy.Add.make_args(variable) if not t.could_extract_minus_sign()]
+    minus = [-t for t in sympy.Add.make_args(variable) if t.could_extract_minus_sign()]
+    if not plus:
+        return sympy.Lt(sympy.Add(*minus), constant)
+    return sympy.Gt(sympy.Add(*plus), sympy.Add(*minus) - constant)
+
+
+def _conditions(*conditions: sympy.Basic) -> tuple[sympy.Basic, ...]:
+    kept = []
+    for condition in conditions:
+        if condition is sympy.true or condition in kept:
+            continue
+        kept.append(condition)
+    return tuple(kept)
+
+
+def _symbolic(network: Network, x: sympy.Symbol, target: Value) -> Solution:
+    analysis = closed_form(network)
+    closed = analysis.rf
+    block = _plain_count_block(network, x)
+    if block is not None:
+        return _symbolic_count(network, x, target, block[0], closed)
+    return _symbolic_linear(network, x, target, closed)
+
+
+def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int, closed: Value) -> Solution:
+    """``x`` is the count of one top-level block: the ceiling of a quotient (``J_B = 1``) or of a logarithm."""
+    prefix, body, suffix = _segments(network, index)
+    ja, rb, jb, rc = (sympy.sympify(v) for v in (prefix.jump, body.span, body.jump, suffix.span))
+    rf0 = _tidy(_normal(1 + prefix.span + prefix.jump * suffix.span))
+    gap = sympy.sympify(target) - rf0
+    name, shown_target = latex_value(x), latex_value(target)
+    rows = [
+        f"\\intertext{{The least ${name} \\geq 0$ with $l({name}) \\geq {shown_target}$, where}}",
+        f"l({name}) &= {latex_value(closed)}",
+        f"\\intertext{{and $l(0) = {latex_value(rf0)}$:}}",
+    ]
+    if _positive(gap) is sympy.false:
+        rows.append("\\intertext{The target is reached with no copies.}")
+        rows.append(f"{name} &= 0")
+        return Solution(x, 0, rf0, None, target, (), tuple(rows), network)
+    one = is_one(jb)
+    if one is None:
+        condition, at_one = unit_condition(jb)
+        cases = [("linear", at_one, condition), ("geometric", {condition: sympy.false}, sympy.true)]
+    else:
+        cases = [("linear" if one else "geometric", {}, sympy.true)]
+    values, conditions = [], [_positive(gap)]
+    for kind, replacement, condition in cases:
+        if len(cases) > 1:
+            when = sympy.latex(condition) if condition is not sympy.true else sympy.latex(sympy.Not(cases[0][2]))
+            rows.append(f"\\intertext{{If ${when}$:}}")
+        branch_gap = _tidy(_normal(gap.xreplace(replacement)))
+        if kind == "linear":
+            growth = _tidy(_normal((ja * rb).xreplace(replacement)))
+            if growth == 0:
+                raise UnreachableError(
+                    f"repeating the block [{network.items[index].body!r}] never widens the receptive field"
+                )
+            bound = _normal(branch_gap / growth)
+            value = sympy.ceiling(bound)
+            rows.append(f"{name} &\\geq \\frac{{{shown_target} - l(0)}}{{J_A R_B}} = {latex_value(bound)}")
+        else:
+            growth = _tidy(_normal((ja * (rb + (jb - 1) * rc)).xreplace(replacement)))
+            if growth == 0:
+                raise UnreachableError(
+                    f"nothing in or after the repeated block [{network.items[index].body!r}] widens the field"
+                )
+            ratio = _normal(1 + branch_gap * (jb - 1) / growth)
+            value = sympy.ceiling(sympy.log(ratio) / sympy.log(jb))
+            rows.append(
+                f"{latex_value(jb ** x)} &\\geq 1 + \\frac{{({shown_target} - l(0)) (J_B - 1)}}"
+                f"{{J_A (R_B + (J_B - 1) R_C)}} = {latex_value(ratio)}"
+            )
+            logarithm = f"\\log \\left({latex_value(ratio)}\\right)"
+            rows.append(f"{name} &\\geq \\frac{{{logarithm}}}{{\\log {_log_argument(jb)}}}")
+        rows.append(f"{name} &= {latex_value(value)}")
+        values.append((value, condition))
+        conditions.append(_positive(growth))
+    kept = _conditions(*conditions)
+    if any(condition is sympy.false for condition in kept):
+        raise UnreachableError(f"the target {target} can never be reached: {', '.join(map(str, kept))}")
+    if kept:
+        shown = ", ".join(f"${sympy.latex(c)}$" for c in kept)
+        rows.append(f"\\intertext{{valid when {shown} (when the target is already reached, ${name} = 0$).}}")
+    value = _merge(values)
+    return Solution(x, value, _at(closed, x, value), None, target, kept, tuple(rows), network)
+
+
+def _log_argument(value: sympy.Expr) -> str:
+    shown = latex_value(value)
+    return shown if value.is_Symbol or value.is_Integer else f"\\left({shown}\\right)"
+
+
+def _symbolic_linear(network: Network, x: sympy.Symbol, target: Value, closed: Value) -> Solution:
+    """The RF is linear in ``x`` (per branch): ``x = x_0 + ceil((T - l(x_0)) / c)`` with ``c`` the slope and ``x_0``
+    the least allowed value."""
+    branches = closed.args if isinstance(closed, sympy.Piecewise) else ((closed, sympy.true),)
+    name = latex_value(x)
+    kernels_only = x not in _count_symbols(network) and all(
+        x not in v.free_symbols for v in _layer_values(network, ("stride", "dilation", "padding"))
+    )
+    least = 0 if (x in _count_symbols(network) and x not in _layer_symbols(network)) else 1
+    rows = [
+        f"\\intertext{{The least ${name} \\geq {least}$ with $l({name}) \\geq {latex_value(target)}$, where}}",
+        f"l({name}) &= {latex_value(closed)}",
+    ]
+    values, conditions = [], []
+    for expr, condition in branches:
+        linear = _linear(expr, x)
+        if linear is None:
+            others = ", ".join(sorted(sym.name for sym in (network.free_symbols | _symbols(target)) - {x}))
+            raise SymrfError(
+                f"a symbolic answer for {x} needs the RF to be linear in {x} (or {x} to be the count of one repeated "
+                f"block); give the other symbols ({others}) values to solve exactly"
+            )
+        constant, slope = linear
+        start = _tidy(_normal(expr.xreplace({x: least})))
+        gap = _normal(sympy.sympify(target) - start)
+        if len(branches) > 1:
+            when = f"If ${sympy.latex(condition)}$" if condition is not sympy.true else "Otherwise"
+            rows.append(f"\\intertext{{{when}:}}")
+        reached = _positive(gap)
+        if reached is sympy.false:
+            rows.append("\\intertext{the target is reached at the least value:}")
+            rows.append(f"{name} &= {least}")
+            values.append((least, condition))
+            continue
+        # x >= (T - c_0)/c_1, the same as x >= x_0 + (T - l(x_0))/c_1: show the simpler
+        bound = sympy.factor_terms((sympy.sympify(target) - constant) / slope)
+        shifted = sympy.factor_terms(gap / slope)
+        if sympy.count_ops(least + shifted) < sympy.count_ops(bound):
+            bound = least + shifted
+        value = _normal(sympy.ceiling(bound))
+        rows.append(f"{name} &\\geq {latex_value(bound)}")
+        rows.append(f"{name} &= {latex_value(value)}")
+        values.append((value, condition))
+        conditions.append(reached)
+        if not kernels_only:  # a kernel's slope is a sum of jumps, always positive
+            conditions.append(_positive(slope))
+    kept = _conditions(*conditions)
+    if any(condition is sympy.false for condition in kept):
+        raise UnreachableError(f"the target {target} can never be reached: {', '.join(map(str, kept))}")
+    if kept:
+        shown = ", ".join(f"${sympy.latex(c)}$" for c in kept)
+        rows.append(f"\\intertext{{valid when {shown} (when the target is already reached, ${name} = {least}$).}}")
+    value = _merge(values)
+    return Solution(x, value, _at(closed, x, value), None, target, kept, tuple(rows), network)
+
+
+def _merge(values: list[tuple[Value, sympy.Basic]]) -> Value:
+    """One value, or a ``Piecewise`` of the branches' values when they differ."""
+    if all(v == values[0][0] for v, _ in values):
+        return values[0][0]
+    return sympy.Piecewise(*values, evaluate=False)
+
+
+def _layer_values(network: Network, roles: tuple[str, ...]) -> list[sympy.Expr]:
+    found = []
+    for item in network.items:
+        if isinstance(item, Layer):
+            found.extend(getattr(item, role) for role in roles if isinstance(getattr(item, role), sympy.Expr))
+        else:
+            found.extend(_layer_values(item.body, roles))
+    return found
+
+
+def _layer_symbols(network: Network) -> set[sympy.Symbol]:
+    found: set[sympy.Symbol] = set()
+    for item in network.items:
+        if isinstance(item, Layer):
+            found |= item.free_symbols
+        else:
+            found |= _layer_symbols(item.body)
+    return found
+
+
+def _at(closed: Value, x: sympy.Symbol, value: Value) -> Value:
+    """The closed form at ``x = value``, branch by branch when both are piecewise on the same conditions."""
+    if type(closed) is int:
+        return closed
+    if isinstance(closed, sympy.Piecewise) and isinstance(value, sympy.Piecewise):
+        if [c for _, c in closed.args] == [c for _, c in value.args]:
+            return sympy.Piecewise(
+                *((expr.xreplace({x: v}), c) for (expr, c), (v, _) in zip(closed.args, value.args)), evaluate=False
+            )
+    return closed.xreplace({x: value})

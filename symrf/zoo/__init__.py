@@ -1,0 +1,91 @@
+"""A zoo of published architectures, kept as data: one graph file per model in this folder, one builder.
+
+Each ``<name>.toml`` is a graph file (:mod:`symrf.graphfile`) that holds the model in the spec language, its
+input size, the layer at which it ends, where the architecture comes from (``source``) and, for the models of
+Araujo, Norris & Sim's table, the published receptive field, jump and effective padding (``published``). The
+TF-Slim models use TensorFlow's "same" and "valid" padding, so their values depend on the input size (224 here).
+
+>>> from symrf import zoo
+>>> model = zoo.get("resnet_v1_50")
+>>> a = model.analyze()
+>>> a.rf, a.jump, a.effective_padding, a.aligned
+(483, 32, 239, True)
+>>> "resnet50" in zoo.names()
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import SymrfError
+from ..graphfile import GraphSpec, load_graph
+from ..layers import Value
+
+__all__ = ["ZooRow", "analysis", "get", "names", "table"]
+
+#: Where the model files are.
+FOLDER = Path(__file__).parent
+
+
+@dataclass(frozen=True, slots=True)
+class ZooRow:
+    """One line of the zoo's table: a model's values at its final layer (tuples for models with several axes)."""
+
+    name: str
+    rf: Value | tuple
+    jump: Value | tuple
+    effective_padding: Value | None | tuple
+    input_size: object
+    final_layer: str | None
+    aligned: bool | None
+    source: str | None
+
+
+@lru_cache(maxsize=1)
+def names() -> tuple[str, ...]:
+    """The names of the models, sorted.
+
+    >>> names()[:3]
+    ('alexnet', 'alexnet_v2', 'inception_resnet_v2')
+    """
+    return tuple(sorted(path.stem for path in FOLDER.glob("*.toml")))
+
+
+@lru_cache(maxsize=None)
+def get(name: str) -> GraphSpec:
+    """The model ``name``: its network, input size, final layer, source and published values.
+
+    >>> get("vgg_16").published["rf"]
+    212
+    """
+    if name not in names():
+        close = difflib.get_close_matches(name, names(), n=3)
+        hint = f"did you mean {' or '.join(close)}?" if close else f"models: {', '.join(names())}"
+        raise SymrfError(f"there is no model {name!r} in the zoo; {hint}")
+    return load_graph(FOLDER / f"{name}.toml")
+
+
+@lru_cache(maxsize=None)
+def analysis(name: str, input_size: object = None, strict: bool = False):
+    """The analysis of model ``name`` (cached), at its own input size unless ``input_size`` is given."""
+    return get(name).analyze(input_size, strict)
+
+
+def table(input_size: object = None) -> tuple[ZooRow, ...]:
+    """Every model's RF, jump and effective padding at its final layer, at its input size (or ``input_size``).
+
+    >>> [row.rf for row in table() if row.name == "resnet50"]
+    [427]
+    """
+    rows = []
+    for name in names():
+        model = get(name)
+        result = analysis(name, input_size)
+        rows.append(ZooRow(name, result.rf, result.jump, result.effective_padding,
+                           model.input_size if input_size is None else input_size, model.final_layer,
+                           getattr(result, "aligned", True), model.source))
+    return tuple(rows)

@@ -1,0 +1,224 @@
+"""Layer kinds beyond conv and pool: transposed convolution, up-sampling, global pooling, TF padding modes."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symrf import analyze, conv, convt, global_pool, parallel, parse, pool, upsample
+from symrf.errors import SymrfError
+from symrf.graph import GraphAnalysis
+from symrf.network import Network
+from symrf.recurrence import same_padding, transposed_inputs
+
+from .graph_oracle import SizeMismatch, answer, build, sizes
+
+# -- padding modes ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", range(1, 20))
+@pytest.mark.parametrize("kernel, stride", [(1, 1), (3, 1), (3, 2), (2, 2), (7, 2), (3, 3), (5, 4), (1, 2)])
+def test_same_padding_follows_tensorflows_definition(size, kernel, stride):
+    out = -(-size // stride)  # TensorFlow: the output has ceil(n / s) pixels, padded as little as possible
+    total = max((out - 1) * stride + kernel - size, 0)
+    assert same_padding(size, kernel, stride) == (total // 2, total - total // 2)
+    assert analyze(f"conv({kernel}, {stride}, p='same')", input_size=size).size == out
+
+
+def test_same_padding_without_an_input_size():
+    assert analyze("conv(5, p='same')").effective_padding == 2  # stride 1: known for every size
+    a = analyze("conv(3, 2, p='same'), conv(3, p='same')")
+    assert (a.rf, a.jump, a.effective_padding, a.start, a.center) == (7, 2, None, None, None)
+    assert "conv1: the 'same' padding is unknown without an input size" in a.notes[0]
+    n = sympy.Symbol("n", integer=True, positive=True)
+    assert analyze("conv(3, 2, p='same')", input_size=32 * n).effective_padding == 0  # 32n is even: sympy knows
+
+
+def test_valid_is_no_padding_and_padding_modes_are_for_conv_and_pool():
+    assert conv(3, p="valid") == conv(3) and pool(3, 2, p="VALID") == pool(3, 2)
+    with pytest.raises(SymrfError, match="padding 'same' applies to conv and pool layers only"):
+        convt(3, 2, "same")
+    with pytest.raises(SymrfError, match="'same' and 'valid' are padding modes"):
+        conv("same")
+
+
+def test_same_padding_in_a_graph_needs_the_size_at_the_layer():
+    a = analyze("conv(3, 2, p='same'), conv(3, 2, p='same')", input_size=9)
+    # 9 -> 5 (total 2, before 1), 5 -> 3 (total 2, before 1)
+    assert [row.padding for row in a] == [(1, 1), (1, 1)]
+    assert (a.effective_padding, a.size) == (3, 3)
+
+
+# -- transposed convolutions and up-sampling --------------------------------------------------------------------
+
+
+def test_transposed_convolution_phases():
+    a = analyze("convt(4, 2, 1)")
+    assert a.jump == sympy.Rational(1, 2)
+    # output y reads x = (y + 1 - j)/2: y = 0 reads {0}... by phase: two inputs each, shifted by half a pixel
+    assert [(p.phase, p.rf, p.start) for p in a.phases] == [(0, 2, -1), (1, 2, 0)]
+    assert transposed_inputs(0, 4, 2, 1, 1) == [-1, 0]
+
+
+def test_a_transposed_convolution_with_a_kernel_smaller_than_its_stride_leaves_phases_empty():
+    a = analyze("convt(1, 2)")
+    assert [(p.rf, p.start) for p in a.phases] == [(1, 0), (0, None)]
+    assert a.rf == 1 and a.rf_min == 0
+
+
+def test_upsampling_then_downsampling_returns_to_one_phase():
+    a = analyze("conv(3), upsample(2), conv(3, p=1), pool(2)")
+    assert a.phases is None and a.jump == 1
+    assert a.input_interval(0) == (-1, 3) and a.rf == 5
+
+
+def test_rf_after_upsampling_is_the_largest_over_phases():
+    a = analyze("conv(3, 2), convt(3, 2, 1), conv(3)")
+    assert [p.rf for p in a.phases] == [5, 7] and a.rf == 7
+    assert a.output.phases[1].start == 0
+
+
+def test_upsample_is_a_transposed_convolution_for_receptive_fields():
+    for spec in ["conv(3), upsample(3), conv(2)", "pool(2), upsample(2)"]:
+        up = analyze(spec)
+        factor = parse(spec).items[-2 if spec.endswith("conv(2)") else -1].stride
+        as_convt = analyze(spec.replace(f"upsample({factor})", f"convt({factor}, {factor})"))
+        assert up.phases == as_convt.phases
+
+
+def test_up_layers_need_numbers():
+    with pytest.raises(SymrfError, match="needs integer values"):
+        analyze("convt(k, 2)")
+    with pytest.raises(SymrfError, match="up-sampling after layers with symbols"):
+        analyze("conv(k), upsample(2)")
+    with pytest.raises(SymrfError, match="need integer values and a known padding"):
+        analyze("upsample(2), conv(k)")
+
+
+def test_sizes_of_transposed_convolutions():
+    assert analyze("convt(4, 2, 1)", input_size=16).size == 32
+    assert analyze("upsample(3)", input_size=5).size == 15
+
+
+# -- global pooling -------------------------------------------------------------------------------------------------
+
+
+def test_global_pooling_reads_the_whole_input():
+    a = analyze("conv(3, p=1), pool(2), global_pool()", input_size=32)
+    # 16 features, 2 pixels apart, each reading 4 pixels from -1: [-1, 32]
+    assert (a.rf, a.input_interval(0), a.size) == (34, (-1, 32), 1)
+    symbolic = analyze("conv(3, p=1), pool(2), global_pool(name='gap')")
+    assert str(symbolic.rf) == "2*n_gap + 2"
+    assert "gap: the RF covers the whole input of the layer, of size n_gap" in symbolic.notes[0]
+
+
+def test_new_kinds_print_and_parse():
+    for text in ["convt(4, s=2, p=1)", "upsample(2)", "global_pool()", "global_pool(name='gap')",
+                 "conv(3, s=2, p='same')", "conv(3, p=[(0, 1)])"]:
+        assert repr(parse(text).items[0]) == text
+    assert upsample(2) == parse("upsample(2)").items[0] and global_pool() == parse("global_pool()").items[0]
+    with pytest.raises(SymrfError, match="an upsampling layer has kernel = stride"):
+        from symrf.layers import Layer
+
+        Layer("upsample", 3, 2)
+
+
+# -- against the brute-force oracle ---------------------------------------------------------------------------------
+
+
+@st.composite
+def down_layers(draw, stride: int):
+    kind = draw(st.sampled_from([conv, pool]))
+    padding = draw(st.sampled_from([0, 1, 2, "same"]))
+    kernel = draw(st.integers(1, 4))
+    return kind(kernel, stride, padding, draw(st.integers(1, 2)) if padding != "same" else 1)
+
+
+@st.composite
+def up_layers(draw):
+    if draw(st.booleans()):
+        return upsample(draw(st.integers(1, 3)))
+    return convt(draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(0, 2)), draw(st.integers(1, 2)))
+
+
+@st.composite
+def sized(draw, stride: int):
+    """A conv or pool whose output has ceil(n / stride) pixels: 'same' padding, or an odd kernel half padded."""
+    kind = draw(st.sampled_from([conv, pool]))
+    kernel = draw(st.integers(1, 4))
+    if stride == 1 and kernel % 2 and draw(st.booleans()):
+        return kind(kernel, 1, kernel // 2)
+    return kind(kernel, stride, "same")
+
+
+@st.composite
+def branch(draw, stride: int):
+    """A short chain whose jump multiplies by ``stride`` (1 or 2), maybe going up then down; sizes agree."""
+    items = [draw(sized(1)) for _ in range(draw(st.integers(0, 2)))]
+    pattern = draw(st.sampled_from(["plain", "up-down"]))
+    if pattern == "up-down":
+        items += [draw(st.sampled_from([upsample(2), convt(2, 2), convt(4, 2, 1)])), draw(sized(2 * stride))]
+    elif stride > 1:
+        items.insert(draw(st.integers(0, len(items))), draw(sized(stride)))
+    return items
+
+
+@st.composite
+def kinds_networks(draw):
+    items = [draw(down_layers(draw(st.integers(1, 2))))]
+    for _ in range(draw(st.integers(1, 3))):
+        choice = draw(st.sampled_from(["down", "up", "merge"]))
+        if choice == "down":
+            items.append(draw(down_layers(draw(st.integers(1, 3)))))
+        elif choice == "up":
+            items.append(draw(up_layers()))
+        else:
+            stride = draw(st.integers(1, 2))
+            items.append(parallel(*[draw(branch(stride)) for _ in range(draw(st.integers(2, 3)))]))
+    if draw(st.integers(0, 4)) == 0:
+        items.append(global_pool())
+    return Network.of(items)
+
+
+@settings(max_examples=200, deadline=None)
+@given(kinds_networks(), st.integers(4, 24))
+def test_new_kinds_against_the_oracle(network, size):
+    nodes = build(network)
+    try:
+        a = GraphAnalysis(network, size)
+    except SymrfError as exc:
+        assert "size" in str(exc) or "empty" in str(exc)
+        with pytest.raises(SizeMismatch):
+            sizes(nodes, size)
+        return
+    sizes(nodes, size)
+    assert a.size == nodes[-1].size
+    period = len(a.phases) if a.phases else 1
+    if network.items[-1].kind == "global_pool":
+        period = 1
+    exact = [answer(nodes, x) for x in range(period)]
+    bounds_only = any("are bounds" in note for note in a.notes)
+    assert a.rf >= max(e.rf for e in exact)
+    if bounds_only:
+        return
+    assert a.rf == max(e.rf for e in exact)
+    assert a.rf_min == min(e.rf_min for e in exact)
+    if network.items[-1].kind != "global_pool" and not any(node.kind in ("convt", "upsample") for node in nodes):
+        # alignment is a property of the merges; it is one of the output's paths too when the network is affine
+        # (after up-sampling, phases of different widths, and after global pooling, hulls, can move centres)
+        assert a.aligned == all(e.aligned for e in exact)
+    for x, e in enumerate(exact):
+        if a.phases:
+            assert a.phases[x].rf == e.rf and a.phases[x].rf_min == e.rf_min
+        found = a.input_interval(x)
+        if e.rf == 0:
+            assert found is None
+        else:
+            assert found in {ext for ext in e.extents if ext and ext[1] - ext[0] + 1 == e.rf}
+    if period > 1 and network.items[-1].kind != "global_pool":  # feature x + U is feature x moved by U * J
+        shifted = answer(nodes, period)
+        assert shifted.first is not None or exact[0].first is None
+        if exact[0].first is not None:
+            assert shifted.first == exact[0].first + period * a.jump

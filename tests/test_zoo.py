@@ -1,0 +1,157 @@
+"""The model zoo: every published value exactly, torchvision models checked by hand values and the oracle."""
+
+from __future__ import annotations
+
+import pytest
+
+from symrf import zoo
+from symrf.errors import SymrfError
+
+from .graph_oracle import build, path_intervals, sizes
+
+#: Araujo, Norris & Sim, Distill 2019 (TF-Slim models, final layer, 224x224): RF, jump, effective padding.
+PUBLISHED = {
+    "alexnet_v2": (195, 32, 64),
+    "vgg_16": (212, 32, 90),
+    "mobilenet_v1": (315, 32, 126),
+    "resnet_v1_50": (483, 32, 239),
+    "resnet_v1_101": (1027, 32, 511),
+    "resnet_v1_152": (1507, 32, 751),
+    "resnet_v1_200": (1763, 32, 879),
+    "inception_v2": (699, 32, 318),
+    "inception_v3": (1311, 32, 618),
+    "inception_v4": (2071, 32, 998),
+    "inception_resnet_v2": (3039, 32, 1482),
+}
+
+#: torchvision models: resnet50 and resnet18 as stated in the references; the others derived by hand below.
+TORCHVISION = {
+    "resnet18": (435, 32, 217),
+    "resnet34": (899, 32, 449),
+    "resnet50": (427, 32, 213),
+    "resnet101": (971, 32, 485),
+    "resnet152": (1451, 32, 725),
+    "vgg11": (150, 32, 59),
+    "vgg16": (212, 32, 90),
+    "vgg19": (268, 32, 118),
+    "alexnet": (195, 32, 66),
+    "mobilenet_v2": (491, 32, 245),
+}
+
+#: Intermediate end-points of the published per-end-point table of the same TF-Slim models (224x224).
+ENDPOINTS = {
+    "alexnet_v2": {"conv1": (11, 4, 0), "pool1": (19, 8, 0), "conv2": (51, 8, 16), "conv5": (163, 16, 64)},
+    "vgg_16": {"pool1": (6, 2, 2), "conv4_2": (76, 8, 34), "pool4": (100, 16, 42), "conv5_2": (164, 16, 74)},
+    "mobilenet_v1": {"Conv2d_0": (3, 2, 0), "Conv2d_1_pointwise": (7, 2, 2), "Conv2d_6_pointwise": (59, 16, 14),
+                     "Conv2d_12_pointwise": (251, 32, 94)},
+    "resnet_v1_50": {"block1": (35, 8, 15), "block2": (99, 16, 47), "block3": (291, 32, 143)},
+    "resnet_v1_101": {"block3": (835, 32, 415)},
+    "resnet_v1_152": {"block2": (163, 16, 79), "block3": (1315, 32, 655)},
+    "resnet_v1_200": {"block2": (419, 16, 207), "block3": (1571, 32, 783)},
+    "inception_v2": {"MaxPool_2a_3x3": (11, 4, 2), "Mixed_3b": (59, 8, 22), "Mixed_4a": (123, 16, 46),
+                     "Mixed_4e": (379, 16, 174), "Mixed_5a": (443, 32, 190), "Mixed_5b": (571, 32, 254)},
+    "inception_v3": {"Conv2d_2b_3x3": (11, 2, 2), "MaxPool_5a_3x3": (31, 8, 2), "Mixed_5b": (63, 8, 18),
+                     "Mixed_6a": (159, 16, 58), "Mixed_6b": (351, 16, 154), "Mixed_6e": (927, 16, 442),
+                     "Mixed_7a": (1055, 32, 490), "Mixed_7b": (1183, 32, 554)},
+    "inception_v4": {"Mixed_3a": (15, 4, 2), "Mixed_4a": (47, 4, 14), "Mixed_5a": (55, 8, 14),
+                     "Mixed_5e": (183, 8, 78), "Mixed_6a": (215, 16, 86), "Mixed_6h": (1559, 16, 758),
+                     "Mixed_7a": (1687, 32, 806)},
+    "inception_resnet_v2": {"Mixed_5b": (63, 8, 18), "Mixed_6a": (415, 16, 186), "PreAuxLogits": (2335, 16, 1146),
+                            "Mixed_7a": (2399, 32, 1162)},
+}
+
+
+def _single(value):
+    """A model with two axes reports a pair; the zoo's models are square, so both entries agree."""
+    if isinstance(value, tuple):
+        assert len(set(value)) == 1, value
+        return value[0]
+    return value
+
+
+def _values(result) -> tuple:
+    return _single(result.rf), _single(result.jump), _single(result.effective_padding)
+
+
+def test_the_zoo_holds_every_model():
+    assert set(PUBLISHED) | set(TORCHVISION) == set(zoo.names())
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_published_values_exactly(name):
+    model = zoo.get(name)
+    result = zoo.analysis(name)
+    assert _values(result) == PUBLISHED[name]
+    assert (model.published["rf"], model.published["jump"], model.published["effective_padding"]) == PUBLISHED[name]
+    assert model.input_size == 224 and "TF-Slim" in model.source
+    assert result.aligned is True and not result.warnings
+
+
+@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+def test_published_values_of_intermediate_end_points(name):
+    result = zoo.analysis(name)
+    for layer, expected in ENDPOINTS[name].items():
+        assert _values(result.layer(layer)) == expected, layer
+
+
+@pytest.mark.parametrize("name", sorted(TORCHVISION))
+def test_torchvision_values(name):
+    result = zoo.analysis(name)
+    assert _values(result) == TORCHVISION[name]
+    assert "torchvision" in zoo.get(name).source
+
+
+def test_torchvision_hand_derivations():
+    # resnet18: conv1 7/2/3, maxpool 11/4/5, layer1 +16 per block (43, P 21), layer2 +8+16 then +32 (99, P 49),
+    # layer3 +16+32 then +64 (211, P 105), layer4 +32+64 then +128 (435, P 217)
+    result = zoo.analysis("resnet18")
+    assert [_values(result.layer(f"layer{i}")) for i in range(1, 5)] == [
+        (43, 4, 21), (99, 8, 49), (211, 16, 105), (435, 32, 217)]
+    # torchvision strides at the start of a stage, TF-Slim at its end: resnet50 427 against resnet_v1_50 483
+    assert _values(zoo.analysis("resnet50").layer("layer1")) == (35, 4, 17)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED) + sorted(TORCHVISION))
+def test_every_model_against_the_oracle(name):
+    """Walk intervals back from features 0 and 1 along every axis: largest path, smallest path, jump, alignment."""
+    model = zoo.get(name)
+    network = model.network
+    result = zoo.analysis(name)
+    for axis in range(network.axis_count):
+        along = network.along(axis) if network.axis_count > 1 else network
+        one = result.axis(axis) if network.axis_count > 1 else result
+        nodes = build(along)
+        sizes(nodes, 224)
+        first, second = path_intervals(nodes, 0), path_intervals(nodes, 1)
+        lengths = [hi - lo + 1 for lo, hi in first]
+        assert max(lengths) == one.rf and min(lengths) == getattr(one, "rf_min", one.rf)
+        assert second == {(lo + one.jump, hi + one.jump) for lo, hi in first}
+        largest = {(lo, hi) for lo, hi in first if hi - lo + 1 == one.rf}
+        assert largest == {(-one.effective_padding, one.rf - 1 - one.effective_padding)}
+        assert len({lo + hi for lo, hi in first}) == 1  # every model of the zoo is aligned at 224
+        assert nodes[-1].size == _single(result.size)
+
+
+def test_the_table_lists_every_model_at_its_final_layer():
+    rows = {row.name: row for row in zoo.table()}
+    for name, expected in {**PUBLISHED, **TORCHVISION}.items():
+        row = rows[name]
+        assert (_single(row.rf), _single(row.jump), _single(row.effective_padding)) == expected
+        assert row.input_size == 224 and row.final_layer
+    assert rows["inception_v3"].rf == (1311, 1311)
+
+
+def test_tf_models_depend_on_the_input_size():
+    # SAME padding: the effective padding changes with the input size; RF and jump do not
+    small = zoo.analysis("mobilenet_v1", 321)
+    assert _values(small) == (315, 32, 157)
+    assert _values(zoo.analysis("resnet_v1_50", 321)) == (483, 32, 241)
+    from symrf import analyze
+
+    unknown = analyze(zoo.get("inception_v2").network)  # no input size: SAME paddings of stride 2 are unknown
+    assert (unknown.rf, unknown.jump, unknown.effective_padding, unknown.aligned) == (699, 32, None, None)
+
+
+def test_unknown_model_names_suggest_close_ones():
+    with pytest.raises(SymrfError, match="there is no model 'resnet_50' in the zoo; did you mean"):
+        zoo.get("resnet_50")
