@@ -84,11 +84,52 @@ def user_errors(command: Callable) -> Callable:
     return wrapper
 
 
-def load(spec: str, input_size: str | None = None) -> ChainAnalysis:
-    """Read a spec (text or file) and analyse it."""
+def input_sizes(text: str | None) -> object:
+    """An input size: one value (``224``, ``N``) or one per axis, comma-separated (``224,320``)."""
+    if text is None:
+        return None
+    parts = [part for part in text.split(",")]
+    if len(parts) > 1:
+        return tuple(parse_value(part, "size") for part in parts)
+    return parse_value(text, "size")
+
+
+def load(spec: str, input_size: str | None = None, strict: bool = False) -> ChainAnalysis:
+    """Read a spec (text, a spec file, or a graph file: .toml, .yaml) and analyse it."""
+    if spec.lower().endswith((".toml", ".yaml", ".yml")):
+        from .graphfile import load_graph
+
+        graph = load_graph(spec)
+        size = graph.input_size if input_size is None else input_sizes(input_size)
+        return analyze(graph.network, size, strict=strict)
     network = parse(read_spec(spec))
-    size = None if input_size is None else parse_value(input_size, "size")
-    return analyze(network, size)
+    return analyze(network, input_sizes(input_size), strict=strict)
+
+
+def graph_report(analysis, style: str, paths: bool = False, title: str | None = None) -> None:
+    """Print a graph analysis (several paths or axes) in ``style``; warnings and notes go to stderr."""
+    from . import reports
+
+    for warning in analysis.warnings:
+        sys.stderr.write(f"symrf: warning: {warning}\n")
+    for note in analysis.notes:
+        sys.stderr.write(f"symrf: note: {note}\n")
+    if style == "json":
+        echo(json.dumps(reports.graph_json(analysis, paths), indent=2))
+    elif style == "latex":
+        echo(reports.latex_table(analysis))
+    elif style == "markdown":
+        echo(reports.markdown(analysis))
+    else:
+        from rich.console import Console
+
+        console = Console() if sys.stdout.isatty() else Console(width=250)
+        console.print(reports.rich_table(analysis, title))
+        if paths:
+            for merge in analysis.merges if hasattr(analysis, "merges") else ():
+                arriving = "; ".join(f"{p.label}: rf {p.rf}, eff. pad {p.effective_padding}, centre {p.center}"
+                                     for p in merge.paths)
+                echo(f"{merge.name} <- {arriving}")
 
 
 def echo(text: str) -> None:
@@ -109,6 +150,9 @@ def rf_command(
     subs: Annotated[str | None, typer.Option("--subs", help="Give symbols values first, e.g. k=3,s=2.")] = None,
     sweep: Annotated[str | None, typer.Option(
         "--sweep", help='Evaluate the RF over a grid, e.g. "n=1..12,k=3,5,7" (one row per point).')] = None,
+    paths: Annotated[bool, typer.Option("--paths", help="With parallel paths: what arrives on each input of "
+                                        "every merge.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="A misaligned merge is an error, not a warning.")] = False,
 ) -> None:
     """Receptive field, jump, effective padding, start and centre of every layer and of the network.
 
@@ -130,11 +174,14 @@ def rf_command(
     if sum((as_json, as_latex, as_markdown)) > 1:
         fail("choose at most one of --json, --latex and --markdown")
     if subs is None:
-        analysis = load(spec, input_size)
+        analysis = load(spec, input_size, strict)
     else:  # values first, so that an input size applies to the substituted network
         network = substitute_values(parse(read_spec(spec)), parse_assignments(subs))
-        analysis = analyze(network, None if input_size is None else parse_value(input_size, "size"))
+        analysis = analyze(network, input_sizes(input_size), strict=strict)
     style = "json" if as_json else "latex" if as_latex else "markdown" if as_markdown else "text"
+    if hasattr(analysis, "warnings") and sweep is None:  # several paths or axes: symrf.graph
+        graph_report(analysis, style, paths)
+        return
     if sweep is not None:
         if as_latex:
             fail("--sweep prints text, --json or --markdown")
@@ -212,6 +259,95 @@ def solve_command(
         echo(solution.latex(document=document))
     else:
         echo(str(solution))
+
+
+@app.command("input")
+@user_errors
+def input_command(
+    spec: SpecArgument,
+    input_size: Annotated[int | None, typer.Option(
+        "--input-size", "-n", help="An input size to check: which layer first sees all of it, which are empty.")] = None,
+    output_size: Annotated[int, typer.Option(
+        "--output-size", help="The output size the last layer must have at least (for the smallest input).")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Input-size questions: the smallest input for which every layer has an output and, with --input-size, the
+    first layer whose RF covers the whole input and the layers whose output would be empty.
+
+    Example: symrf input "conv(3), pool(2, 2), conv(3), pool(2, 2)" --input-size 8
+    """
+    from .input_size import input_size_report, minimal_input_size
+
+    network = parse(read_spec(spec))
+    smallest = minimal_input_size(network, output_size)
+    report = None if input_size is None else input_size_report(network, input_size)
+    if as_json:
+        data: dict = {"minimal_input_size": smallest, "output_size": output_size}
+        if report is not None:
+            data.update(report.to_json())
+        echo(json.dumps(data, indent=2))
+        return
+    if report is not None:
+        echo(str(report))
+    echo(f"smallest input size with an output of at least {output_size} in every layer: {smallest}")
+
+
+@app.command("zoo")
+@user_errors
+def zoo_command(
+    name: Annotated[str | None, typer.Argument(help="A model; without it, the table of every model.",
+                                               show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON: a list of models, or the model's analysis.")] = False,
+    as_latex: Annotated[bool, typer.Option("--latex", help="A LaTeX tabular.")] = False,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="A Markdown table.")] = False,
+    layer: Annotated[str | None, typer.Option("--layer", help="Only this layer of the model (by name).")] = None,
+    input_size: InputSize = None,
+    paths: Annotated[bool, typer.Option("--paths", help="What arrives on each input of every merge.")] = False,
+) -> None:
+    """Published architectures: RF, jump and effective padding at their final layer (at 224x224 unless given).
+
+    Example: symrf zoo resnet50 --layer layer3 --json
+    """
+    from . import reports, zoo
+
+    if sum((as_json, as_latex, as_markdown)) > 1:
+        fail("choose at most one of --json, --latex and --markdown")
+    size = input_sizes(input_size)
+    if name is None:
+        if layer is not None:
+            fail("--layer needs a model: symrf zoo NAME --layer LAYER")
+        rows = zoo.table(size)
+        if as_json:
+            echo(json.dumps(reports.zoo_json(rows), indent=2))
+        elif as_latex:
+            echo(reports.zoo_latex(rows))
+        elif as_markdown:
+            echo(reports.zoo_markdown(rows))
+        else:
+            from rich.console import Console
+
+            (Console() if sys.stdout.isatty() else Console(width=250)).print(reports.zoo_rich(rows))
+        return
+    model = zoo.get(name)
+    analysis = zoo.analysis(name, size)
+    if not hasattr(analysis, "warnings"):  # a plain chain: let the graph reports show it too
+        from .graph import analyze_graph
+
+        analysis = analyze_graph(model.network, analysis.input_size)
+    if layer is not None:
+        found = reports.layer_json(analysis, layer)
+        if as_json:
+            echo(json.dumps(found, indent=2))
+        else:
+            shown = ", ".join(f"{key} {json.dumps(value)}" for key, value in found.items()
+                              if key in ("rf", "rf_min", "jump", "effective_padding", "start", "center", "size"))
+            echo(f"{name} {layer}: {shown}")
+        return
+    style = "json" if as_json else "latex" if as_latex else "markdown" if as_markdown else "text"
+    if style == "text":
+        echo(f"{model.name}: {model.description} (input {reports._cell(analysis.input_size)})")
+        echo(f"source: {model.source}")
+    graph_report(analysis, style, paths, title=model.name if style == "text" else None)
 
 
 def _version(value: bool) -> None:

@@ -148,3 +148,10 @@ def test_table_is_not_wrapped_when_piped():
 def test_results_too_long_to_print_are_a_clear_error():
     result = run("rf", "20000 * [conv(3, 2)]", "--json")
     assert result.exit_code == 2 and "4,300 digits" in result.stderr
+
+
+def test_input_size_questions():
+    result = run("input", "conv(3), pool(2, 2), conv(3), pool(2, 2), conv(3)", "--input-size", "8", "--json")
+    data = json.loads(result.stdout)
+    assert (data["minimal_input_size"], data["covering_layer"], data["empty_layers"]) == (18, 3, [4, 5])
+    assert run("input", "conv(3)", "-n", "0").exit_code == 2
