@@ -266,7 +266,8 @@ def solve_command(
 def input_command(
     spec: SpecArgument,
     input_size: Annotated[int | None, typer.Option(
-        "--input-size", "-n", help="An input size to check: which layer first sees all of it, which are empty.")] = None,
+        "--input-size", "-n", help="An input size to check: which layer first sees all of it, which are empty.",
+    )] = None,
     output_size: Annotated[int, typer.Option(
         "--output-size", help="The output size the last layer must have at least (for the smallest input).")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,

@@ -358,3 +358,64 @@ def test_yaml_graph_files_when_pyyaml_is_installed(tmp_path):
 def test_unreadable_graph_file(tmp_path):
     with pytest.raises(SymrfError, match="cannot read the graph file"):
         load_graph(tmp_path / "missing.toml")
+
+
+# -- the command line --------------------------------------------------------------------------------------------
+
+
+def _cli(*args: str):
+    from typer.testing import CliRunner
+
+    from symrf.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_cli_rf_of_a_graph_as_json_with_paths():
+    import json
+
+    result = _cli("rf", "parallel([conv(1, 4)], [conv(3, 2, p=1), conv(1, 2)])", "--json", "--paths")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert (data["rf"], data["rf_min"], data["jump"], data["effective_padding"], data["aligned"]) == (3, 1, 4, 1, True)
+    merge = data["layers"][-1]
+    assert merge["kind"] == "merge" and merge["inputs"] == ["conv1", "conv3"]
+    assert [(p["label"], p["rf"], p["center"]) for p in merge["paths"]] == [("path 1 (conv1)", 1, 0),
+                                                                           ("path 2 (conv3)", 3, 0)]
+
+
+def test_cli_rf_per_axis_values_are_lists():
+    import json
+
+    data = json.loads(_cli("rf", "conv((3, 5), 2), conv((3, 1), 2)", "--json").stdout)
+    assert (data["rf"], data["jump"], data["effective_padding"], data["axes"]) == (
+        [7, 5], [4, 4], [0, 0], ["height", "width"])
+    assert data["layers"][0]["kernel"] == [3, 5]
+    sized = json.loads(_cli("rf", "conv((3, 5), 2)", "--json", "--input-size", "9,11").stdout)
+    assert sized["size"] == [4, 4] and sized["input_size"] == [9, 11]
+
+
+def test_cli_misalignment_is_a_warning_and_strict_makes_it_an_error():
+    spec = "parallel([conv(3, 2, p='same')], [conv(1, 2)])"
+    warned = _cli("rf", spec, "--input-size", "8", "--markdown")
+    assert warned.exit_code == 0 and "warning: merge1 is misaligned" in warned.stderr
+    assert "| merge1 | merge |" in warned.stdout
+    refused = _cli("rf", spec, "--input-size", "8", "--strict")
+    assert refused.exit_code == 2 and "error: merge1 is misaligned" in refused.stderr
+    assert _cli("rf", spec, "--input-size", "9", "--strict").exit_code == 0
+    noted = _cli("rf", spec, "--json")
+    assert noted.exit_code == 0 and "note: conv1: the 'same' padding is unknown" in noted.stderr
+
+
+def test_cli_rf_of_a_graph_file(tmp_path):
+    import json
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    data = json.loads(_cli("rf", str(path), "--json").stdout)
+    assert (data["rf"], data["size"], data["input_size"]) == (8, 16, 32)
+    assert _cli("rf", str(path), "--latex").stdout.startswith("\\begin{tabular}")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[node]]\nname = "a"\ninputs = ["b"]\n')
+    result = _cli("rf", str(bad))
+    assert result.exit_code == 2 and "bad.toml: node 1 (line 1) 'a': its input 'b' is not a node" in result.stderr

@@ -155,3 +155,72 @@ def test_tf_models_depend_on_the_input_size():
 def test_unknown_model_names_suggest_close_ones():
     with pytest.raises(SymrfError, match="there is no model 'resnet_50' in the zoo; did you mean"):
         zoo.get("resnet_50")
+
+
+# -- the command line --------------------------------------------------------------------------------------------
+
+
+def _run(*args: str):
+    import json
+
+    from typer.testing import CliRunner
+
+    from symrf.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    return result, (json.loads(result.stdout) if "--json" in args and result.exit_code == 0 else None)
+
+
+def test_cli_zoo_table_as_json_lists_per_axis_values_for_2d_models():
+    result, data = _run("zoo", "--json")
+    assert result.exit_code == 0
+    by_name = {row["model"]: row for row in data}
+    assert (by_name["resnet50"]["rf"], by_name["resnet50"]["jump"], by_name["resnet50"]["effective_padding"]) == (
+        427, 32, 213)
+    assert by_name["inception_v3"]["rf"] == [1311, 1311] and by_name["alexnet_v2"]["rf"] == 195
+    assert by_name["vgg_16"]["final_layer"] == "pool5" and by_name["vgg_16"]["input_size"] == 224
+
+
+def test_cli_zoo_table_as_text_markdown_and_latex():
+    text, _ = _run("zoo")
+    assert text.exit_code == 0 and "inception_resnet_v2" in text.stdout and "3039" in text.stdout
+    markdown, _ = _run("zoo", "--markdown")
+    assert "| resnet_v1_50 | 224 | block4 | 483 | 32 | 239 | yes |" in markdown.stdout
+    latex, _ = _run("zoo", "--latex")
+    assert latex.stdout.startswith("\\begin{tabular}") and "\\texttt{resnet\\_v1\\_50}" in latex.stdout
+
+
+def test_cli_zoo_model_and_layer():
+    result, data = _run("zoo", "resnet_v1_50", "--json")
+    assert result.exit_code == 0 and (data["rf"], data["jump"], data["effective_padding"]) == (483, 32, 239)
+    layer, found = _run("zoo", "resnet_v1_50", "--layer", "block2", "--json")
+    assert (found["rf"], found["jump"], found["effective_padding"]) == (99, 16, 47)
+    assert [path["label"] for path in found["paths"]] == ["path 1 (conv33)", "path 2 (pool2)"] or len(found["paths"]) == 2
+    text, _ = _run("zoo", "inception_v3", "--layer", "Mixed_6e")
+    assert text.exit_code == 0 and "rf [927, 927]" in text.stdout
+    chain, data = _run("zoo", "vgg16", "--json")
+    assert data["rf"] == 212 and data["layers"][-1]["name"] == "pool5"
+    described, _ = _run("zoo", "alexnet")
+    assert "torchvision" in described.stdout and "195" in described.stdout
+    latex, _ = _run("zoo", "alexnet", "--latex")
+    assert "\\texttt{pool5}" in latex.stdout
+
+
+def test_cli_zoo_at_another_input_size():
+    result, data = _run("zoo", "mobilenet_v1", "--json", "--input-size", "321")
+    assert (data["rf"], data["effective_padding"], data["input_size"]) == (315, 157, 321)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("zoo", "resnet_50"), "there is no model 'resnet_50' in the zoo; did you mean"),
+        (("zoo", "resnet50", "--layer", "nowhere"), "there is no node named 'nowhere'"),
+        (("zoo", "--layer", "pool5"), "--layer needs a model"),
+        (("zoo", "--json", "--latex"), "choose at most one of --json, --latex and --markdown"),
+    ],
+)
+def test_cli_zoo_errors(args, message):
+    result, _ = _run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
