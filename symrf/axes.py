@@ -63,7 +63,8 @@ class AxesLayer:
         if len(axes) < 2 or not all(isinstance(layer, Layer) for layer in axes):
             raise LayerError("a layer with values per axis holds one 1-D layer for each of at least two axes")
         if len({layer.kind for layer in axes}) != 1:
-            raise LayerError(f"the axes of one layer must be of one kind, not {', '.join(l.kind for l in axes)}")
+            kinds = ", ".join(layer.kind for layer in axes)
+            raise LayerError(f"the axes of one layer must be of one kind, not {kinds}")
         object.__setattr__(self, "axes", axes)
 
     @property

@@ -14,7 +14,6 @@ import sympy
 
 from . import recurrence as rec
 from .errors import EmptyOutputError, SymrfError
-from .graph import Graph, analyze_graph, needs_graph
 from .layers import Layer, Value, as_value
 from .network import Network
 from .series import StridedSum
@@ -292,10 +291,15 @@ def analyze(network: Network | str | list, input_size: object = None, *, strict:
         from .spec import parse
 
         network = parse(network)
-    elif not isinstance(network, (Network, Graph)):
-        network = Network.of(network if isinstance(network, (list, tuple)) else [network])
-    if strict or isinstance(input_size, (tuple, list)) or needs_graph(network):
-        return analyze_graph(network, input_size, strict)  # several paths or axes, padding modes, other kinds
+    elif not isinstance(network, Network):
+        from .graph import Graph  # a graph file's DAG is analysed as it is
+
+        if not isinstance(network, Graph):
+            network = Network.of(network if isinstance(network, (list, tuple)) else [network])
+    if strict or isinstance(input_size, (tuple, list)) or not isinstance(network, Network) or not network.is_plain:
+        from .graph import analyze_graph  # several paths or axes, padding modes, other kinds (imported when needed)
+
+        return analyze_graph(network, input_size, strict)
     if network.has_repeats:  # a block repeated a symbolic number of times: closed forms (no output sizes)
         from .closed_form import ClosedFormAnalysis
 

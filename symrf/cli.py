@@ -179,7 +179,9 @@ def rf_command(
         network = substitute_values(parse(read_spec(spec)), parse_assignments(subs))
         analysis = analyze(network, input_sizes(input_size), strict=strict)
     style = "json" if as_json else "latex" if as_latex else "markdown" if as_markdown else "text"
-    if hasattr(analysis, "warnings") and sweep is None:  # several paths or axes: symrf.graph
+    if hasattr(analysis, "warnings"):  # several paths or axes: symrf.graph
+        if sweep is not None or edges:
+            fail("--sweep and --edges work on chains; this network has several paths, axes or new layer kinds")
         graph_report(analysis, style, paths)
         return
     if sweep is not None:
@@ -226,6 +228,8 @@ def derive_command(
     from .latex import derivation
 
     analysis = load(spec if spec is not None else WORKED_EXAMPLE)
+    if hasattr(analysis, "warnings"):
+        fail("derive works on chains and repeated blocks; for several paths or axes use symrf rf (--paths)")
     if isinstance(analysis, ClosedFormAnalysis):  # a repeated block: derive its closed form
         echo(analysis.latex(document=document))
         return

@@ -135,7 +135,8 @@ class Graph:
         counts = {node.op.axis_count for node in self.nodes}
         counts.discard(1)
         if len(counts) > 1:
-            raise SymrfError(f"the layers give values for different numbers of axes: {', '.join(map(str, sorted(counts)))}")
+            shown = ", ".join(map(str, sorted(counts)))
+            raise SymrfError(f"the layers give values for different numbers of axes: {shown}")
         return counts.pop() if counts else 1
 
     @property
@@ -660,8 +661,9 @@ class _Sweep:
         shift = tables[0].shift * (period // tables[0].period)
         largest_of = [[t.extent(t.largest, phase) for phase in range(period)] for t in tables]
         smallest_of = [[t.extent(t.smallest, phase) for phase in range(period)] for t in tables]
-        outer = [i for i in range(len(tables))
-                 if all(_contains(largest_of[i][x], largest_of[j][x]) for j in range(len(tables)) for x in range(period))]
+        inputs = range(len(tables))
+        outer = [i for i in inputs
+                 if all(_contains(largest_of[i][x], largest_of[j][x]) for j in inputs for x in range(period))]
         inner = [i for i in range(len(tables))
                  if all(_contains(smallest_of[j][x], smallest_of[i][x]) for j in range(len(tables))
                         for x in range(period))]
@@ -699,7 +701,6 @@ class _Sweep:
             raise LayerError(f"{name}: a block repeated a symbolic number of times cannot follow up-sampling")
         body = _Plan()
         end = _lower(item.body.items, 0, body)
-        body.aliases["output"] = end
         inner = _Sweep(body, None, self.strict)
         self.notes.extend(f"{name}: {note}" for note in inner.notes)
         self.warnings.extend(f"{name}: {warning}" for warning in inner.warnings)
@@ -828,10 +829,12 @@ class GraphAnalysis:
         self.network = network
         self.input_size = input_size
         self.strict = strict
-        plan = _lower_graph(network) if isinstance(network, Graph) else _Plan()
-        if not isinstance(network, Graph):
-            plan.aliases["output"] = _lower(network.items, 0, plan)
-        output = plan.aliases.get(network.output if isinstance(network, Graph) else "output", len(plan.names) - 1)
+        if isinstance(network, Graph):
+            plan = _lower_graph(network)
+            output = plan.aliases[network.output]
+        else:
+            plan = _Plan()
+            output = _lower(network.items, 0, plan)
         sweep = _Sweep(plan, input_size, strict)
         self._plan, self._sweep, self._output = plan, sweep, output
         self.warnings: tuple[str, ...] = tuple(sweep.warnings)
@@ -1046,7 +1049,7 @@ def analyze_graph(network: Network | Graph, input_size: object = None, strict: b
     count = network.axis_count
     sizes = _sizes(input_size, count)
     if count == 1:
-        return GraphAnalysis(network if isinstance(network, Graph) else network, sizes[0], strict)
+        return GraphAnalysis(network, sizes[0], strict)
     from .axes import AxesAnalysis
 
     analyses = []

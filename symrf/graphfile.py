@@ -32,13 +32,11 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SpecError, SymrfError
-from .graph import INPUT, Graph, GraphNode
 from .network import Network
 from .spec import MAX_TEXT, parse
 
@@ -54,7 +52,7 @@ NODE_KEYS = frozenset({"name", "layers", "inputs"})
 class GraphSpec:
     """A network read from a graph file, with its metadata (``published`` holds reference values, if any)."""
 
-    network: Network | Graph
+    network: object  # a Network, or a symrf.graph.Graph
     input_size: object = None
     name: str | None = None
     description: str | None = None
@@ -102,7 +100,7 @@ def read_graph(text: str, kind: str = "toml", where: str | None = None) -> Graph
     if nodes is None:
         spec = _string(data["spec"], "spec", label)
         try:
-            network: Network | Graph = parse(spec)
+            network: object = parse(spec)
         except SpecError as exc:
             raise SymrfError(f"{label}in 'spec': {exc}") from None
         if "output" in data:
@@ -126,6 +124,8 @@ def read_graph(text: str, kind: str = "toml", where: str | None = None) -> Graph
 
 def _load(text: str, kind: str, label: str) -> object:
     if kind == "toml":
+        import tomllib
+
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -170,7 +170,9 @@ def _input_size(value: object, label: str) -> object:
     return value
 
 
-def _graph(nodes: object, output: object, lines: list[int | None], label: str) -> Graph:
+def _graph(nodes: object, output: object, lines: list[int | None], label: str):
+    from .graph import INPUT, Graph, GraphNode
+
     if not isinstance(nodes, list) or not nodes:
         raise SymrfError(f"{label}the nodes must be a non-empty list of tables")
     built: list[GraphNode] = []

@@ -129,7 +129,8 @@ class Network:
         counts = {_axis_count(item) for item in self.items}
         counts.discard(1)
         if len(counts) > 1:
-            raise SymrfError(f"the layers give values for different numbers of axes: {', '.join(map(str, sorted(counts)))}")
+            shown = ", ".join(map(str, sorted(counts)))
+            raise SymrfError(f"the layers give values for different numbers of axes: {shown}")
         return counts.pop() if counts else 1
 
     @property
@@ -189,7 +190,8 @@ class Parallel:
 
     def __post_init__(self) -> None:
         branches = tuple(
-            branch if isinstance(branch, Network) else Network.of(branch if isinstance(branch, (list, tuple)) else [branch])
+            branch if isinstance(branch, Network) else Network.of(branch if isinstance(branch, (list, tuple)) else
+                                                                  [branch])
             for branch in self.branches
         )
         if not branches:
@@ -259,7 +261,8 @@ def _axis_count(item: Item) -> int:
     counts = {branch.axis_count for branch in branches}
     counts.discard(1)
     if len(counts) > 1:
-        raise SymrfError(f"the layers give values for different numbers of axes: {', '.join(map(str, sorted(counts)))}")
+        shown = ", ".join(map(str, sorted(counts)))
+        raise SymrfError(f"the layers give values for different numbers of axes: {shown}")
     return counts.pop() if counts else 1
 
 

@@ -29,7 +29,7 @@ import sympy
 
 from .errors import SpecError, SymrfError
 from .layers import Layer, Value, conv, convt, global_pool, pool, upsample
-from .network import ITEMS, Network, Repeat, parallel, repeat, residual
+from .network import ITEMS, Network, parallel, repeat, residual
 from .symbols import NAME_PATTERN, symbol_for_role
 
 __all__ = ["FUNCTIONS", "PARAMETER_ROLES", "STRING_PARAMETERS", "parse", "parse_value", "read_spec"]

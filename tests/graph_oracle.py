@@ -146,7 +146,7 @@ def answer(nodes: list[Node], feature: int) -> Answer:
 
 
 def path_intervals(nodes: list[Node], feature: int) -> set[tuple[int, int]]:
-    """Like :func:`path_sets` for conv and pool layers only, walking intervals: [a, b] -> [a*s - p, b*s - p + d*(k - 1)].
+    """Like :func:`path_sets` for conv and pool only, walking intervals: [a, b] -> [a*s - p, b*s - p + d*(k - 1)].
 
     Fast enough for whole zoo models (a set of distinct intervals per node, never one entry per path).
     """

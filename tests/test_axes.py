@@ -67,7 +67,7 @@ def test_a_flat_padding_pair_on_a_single_kernel_is_ambiguous():
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: conv((3, 5), s=(1, 2, 3)), "values per axis must agree in number: the kernel has 2 but the stride has 3"),
+        (lambda: conv((3, 5), s=(1, 2, 3)), "values per axis must agree in number: the kernel has 2 but the stride"),
         (lambda: conv(()), "has no entries"),
         (lambda: conv(((3, 5), 1)), "an entry of the kernel cannot be a pair"),
         (lambda: conv((3, 3), p=((0, 1, 2), 0)), "a padding pair is (before, after), not (0, 1, 2)"),
@@ -128,6 +128,6 @@ def test_per_axis_values_equal_two_1d_analyses(layers):
     if net.axis_count == 1:
         return
     for axis in range(2):
-        alone = analyze(Network.of([conv(l[axis], l[2 + axis], l[4 + axis]) for l in layers]))
+        alone = analyze(Network.of([conv(v[axis], v[2 + axis], v[4 + axis]) for v in layers]))
         assert both.rf[axis] == alone.rf and both.effective_padding[axis] == alone.effective_padding
         assert both.jump[axis] == alone.jump

@@ -316,7 +316,8 @@ def test_graph_nodes_may_come_in_any_order():
     [
         ('[[node]]\nname = "a"\ninputs = ["b"]\n\n[[node]]\nname = "b"\ninputs = ["a"]\n',
          "the nodes form a cycle: a (line 1) -> b (line 5) -> a (line 1)"),
-        ('[[node]]\nname = "a"\n\n[[node]]\nname = "a"\n', "node 2 (line 4) 'a': the name 'a' is already used by node 1"),
+        ('[[node]]\nname = "a"\n\n[[node]]\nname = "a"\n',
+         "node 2 (line 4) 'a': the name 'a' is already used by node 1"),
         ('[[node]]\nname = "a"\ninputs = ["nowhere"]\n', "node 1 (line 1) 'a': its input 'nowhere' is not a node"),
         ('[[node]]\nname = "a"\nlayers = "conv(3), pool(2, s=0)"\n',
          "node 1 (line 1) 'a': pool: stride must be positive, got 0 (at column 10 of its layers)"),
@@ -419,3 +420,10 @@ def test_cli_rf_of_a_graph_file(tmp_path):
     bad.write_text('[[node]]\nname = "a"\ninputs = ["b"]\n')
     result = _cli("rf", str(bad))
     assert result.exit_code == 2 and "bad.toml: node 1 (line 1) 'a': its input 'b' is not a node" in result.stderr
+
+
+def test_cli_commands_for_chains_refuse_graphs_clearly():
+    derive = _cli("derive", "residual([conv(3, p=1)])")
+    assert derive.exit_code == 2 and "derive works on chains and repeated blocks" in derive.stderr
+    edges = _cli("rf", "residual([conv(3, p=1)])", "--edges")
+    assert edges.exit_code == 2 and "--sweep and --edges work on chains" in edges.stderr

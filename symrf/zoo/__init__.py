@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from ..errors import SymrfError
@@ -55,7 +55,7 @@ def names() -> tuple[str, ...]:
     return tuple(sorted(path.stem for path in FOLDER.glob("*.toml")))
 
 
-@lru_cache(maxsize=None)
+@cache
 def get(name: str) -> GraphSpec:
     """The model ``name``: its network, input size, final layer, source and published values.
 
@@ -69,7 +69,7 @@ def get(name: str) -> GraphSpec:
     return load_graph(FOLDER / f"{name}.toml")
 
 
-@lru_cache(maxsize=None)
+@cache
 def analysis(name: str, input_size: object = None, strict: bool = False):
     """The analysis of model ``name`` (cached), at its own input size unless ``input_size`` is given."""
     return get(name).analyze(input_size, strict)
