@@ -23,7 +23,7 @@ from sympy.core.cache import clear_cache
 
 from symrf import closed_form, parse, solve, sweep
 from symrf.chain import ChainAnalysis
-from symrf.closed_form import summarize
+from symrf.closed_forms import summarize
 
 
 def best_of(repeats: int, function, setup=None) -> float:

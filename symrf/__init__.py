@@ -6,12 +6,12 @@
 """
 
 from .chain import ChainAnalysis, LayerResult, analyze
-from .closed_form import ClosedFormAnalysis, closed_form, sweep
+from .closed_forms import ClosedFormAnalysis, closed_form, sweep
 from .errors import SymrfError
 from .graphfile import load_graph
 from .layers import Layer, conv, convt, global_pool, pool, upsample
 from .network import Network, Repeat, parallel, repeat, residual
-from .solve import Solution, solve
+from .solving import Solution, solve
 from .spec import parse
 from .symbols import symbol
 

@@ -301,7 +301,7 @@ def analyze(network: Network | str | list, input_size: object = None, *, strict:
 
         return analyze_graph(network, input_size, strict)
     if network.has_repeats:  # a block repeated a symbolic number of times: closed forms (no output sizes)
-        from .closed_form import ClosedFormAnalysis
+        from .closed_forms import ClosedFormAnalysis
 
         return ClosedFormAnalysis(network, input_size)
     size = None if input_size is None else as_value(input_size, "size", "input ")

@@ -161,7 +161,7 @@ def rf_command(
     Example: symrf rf "conv(3), pool(2, 2), conv(3)" --input-size 32 --json
     """
     from . import tables
-    from .closed_form import (
+    from .closed_forms import (
         ClosedFormAnalysis,
         closed_form_report,
         parse_assignments,
@@ -169,7 +169,7 @@ def rf_command(
         substitute_values,
         sweep_report,
     )
-    from .closed_form import sweep as sweep_over
+    from .closed_forms import sweep as sweep_over
 
     if sum((as_json, as_latex, as_markdown)) > 1:
         fail("choose at most one of --json, --latex and --markdown")
@@ -224,7 +224,7 @@ def derive_command(
 
     Example: symrf derive "conv(k_1, s_1), conv(k_2, s_2)" --jump --document > rf.tex
     """
-    from .closed_form import ClosedFormAnalysis
+    from .closed_forms import ClosedFormAnalysis
     from .latex import derivation
 
     analysis = load(spec if spec is not None else WORKED_EXAMPLE)
@@ -252,7 +252,7 @@ def solve_command(
 
     Example: symrf solve "conv(3), pool(2, 2)" --target 224
     """
-    from .solve import solve
+    from .solving import solve
 
     if as_json and as_latex:
         fail("choose at most one of --json and --latex")

@@ -31,7 +31,7 @@ section "Multi-path networks"):
 - ``global_pool()`` reads the whole input of the layer: its RF is ``r + (n - 1) J`` for an input of ``n``
   features, and ``n`` is a symbol named after the layer when no input size is given.
 - A block repeated a symbolic number of times acts like one layer with kernel, stride and padding equal to the
-  block's RF, jump and effective padding, repeated through the closed forms of :mod:`symrf.closed_form`
+  block's RF, jump and effective padding, repeated through the closed forms of :mod:`symrf.closed_forms`
   (``Summary.repeated``): ``n * [residual([conv(3, p=1), conv(3, p=1)])]`` has RF ``4n + 1``.
 
 >>> a = analyze("parallel([conv(1, 4)], [conv(3, 2, p=1), conv(1, 2)])")
@@ -743,12 +743,12 @@ class _Sweep:
 
 
 def _repeated(rf: Value, padding: Value | None, jump: Value, count: Value) -> tuple[Value, Value | None, Value]:
-    """RF, effective padding and jump of a block repeated ``count`` times (``symrf.closed_form.Summary``).
+    """RF, effective padding and jump of a block repeated ``count`` times (``symrf.closed_forms.Summary``).
 
     A block acts on receptive fields like one layer with kernel ``rf``, stride ``jump`` and padding ``padding``,
     so ``n`` of them give ``1 + (rf - 1) G``, ``padding G`` and ``jump^n`` with ``G = 1 + J + ... + J^(n-1)``.
     """
-    from .closed_form import Summary
+    from .closed_forms import Summary
 
     known = padding is not None
     block = Summary(rf - 1, jump, padding if known else 0, rec.center(rf, padding) if known else 0)

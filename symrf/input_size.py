@@ -77,7 +77,7 @@ def _chain(network: object) -> ChainAnalysis:
     if isinstance(network, ChainAnalysis):
         analysis = network
     else:
-        from .closed_form import _network
+        from .closed_forms import _network
 
         net = _network(network)
         if not isinstance(net, Network) or net.has_repeats or not net.is_plain:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symrf import ChainAnalysis, ClosedFormAnalysis, analyze, closed_form, parse, sweep
-from symrf.closed_form import (
+from symrf.closed_forms import (
     Summary,
     closed_form_derivation,
     exact_function,

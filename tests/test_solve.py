@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symrf import Solution, closed_form, solve
-from symrf.closed_form import exact_function, wrap_document
+from symrf.closed_forms import exact_function, wrap_document
 from symrf.errors import SymrfError, UnreachableError
 from symrf.symbols import symbol
 

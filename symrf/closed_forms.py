@@ -105,7 +105,7 @@ def _normal(value: Value) -> Value:
 def is_one(value: Value) -> bool | None:
     """Whether ``value`` equals 1: ``True``, ``False``, or ``None`` when sympy cannot decide.
 
-    >>> from symrf.closed_form import is_one
+    >>> from symrf.closed_forms import is_one
     >>> is_one(1), is_one(2 * symbol("s")), is_one(symbol("s"))
     (True, False, None)
     """
@@ -135,7 +135,7 @@ def unit_condition(jump: sympy.Expr) -> tuple[sympy.Basic, dict[sympy.Symbol, sy
     A jump is a product of strides and of powers of strides with positive counts, all positive integers, so it is 1
     exactly when each base is 1: ``s_1 s_2 = 1`` is ``s_1 = 1 and s_2 = 1``, and ``(s^n)^m = 1`` is ``s = 1``.
 
-    >>> from symrf.closed_form import unit_condition
+    >>> from symrf.closed_forms import unit_condition
     >>> unit_condition(symbol("s") ** symbol("n"))
     (Eq(s, 1), {s: 1})
     >>> unit_condition(symbol("s_1") * symbol("s_2"))[0]
@@ -417,7 +417,7 @@ def substitute_values(network: Network, values: Mapping[object, object]) -> Netw
     """``network`` with symbols given by name (``{"k": 3}``) replaced, checked as :meth:`ClosedFormAnalysis.subs`
     checks them.
 
-    >>> from symrf.closed_form import substitute_values
+    >>> from symrf.closed_forms import substitute_values
     >>> substitute_values(parse("n * [conv(k)]"), {"k": 3, "n": 2})
     conv(3), conv(3)
     """
@@ -1156,7 +1156,7 @@ def _option_name(token: str, option: str) -> str:
 def parse_assignments(text: str, option: str = "--subs") -> dict[str, int]:
     """``"k=3,s=2"`` as ``{"k": 3, "s": 2}``, by splitting on commas and ``=`` (nothing is evaluated).
 
-    >>> from symrf.closed_form import parse_assignments
+    >>> from symrf.closed_forms import parse_assignments
     >>> parse_assignments("k=3, s=2")
     {'k': 3, 's': 2}
     """
@@ -1178,7 +1178,7 @@ def parse_grid(text: str, option: str = "--sweep") -> dict[str, list[int]]:
     """``"n=1..12,k=3,5,7"`` as ``{"n": [1, ..., 12], "k": [3, 5, 7]}``: a name, ``=``, then integers and
     inclusive ranges ``a..b`` separated by commas, until the next name (nothing is evaluated).
 
-    >>> from symrf.closed_form import parse_grid
+    >>> from symrf.closed_forms import parse_grid
     >>> parse_grid("n=1..4,k=3,5")
     {'n': [1, 2, 3, 4], 'k': [3, 5]}
     """

@@ -27,7 +27,7 @@ from fractions import Fraction
 import sympy
 
 from .chain import ChainAnalysis
-from .closed_form import (
+from .closed_forms import (
     ClosedFormAnalysis,
     _align,
     _network,
@@ -601,7 +601,7 @@ def _positive(expr: Value) -> sympy.Basic:
     """``expr > 0`` written simply: positive factors dropped (geometric sums ``(s^n - 1)/(s - 1)`` included), terms
     moved so that both sides are positive (``k - 1 > 0`` as ``k > 1``, ``T - 2^m > 0`` as ``T > 2^m``).
 
-    >>> from symrf.solve import _positive
+    >>> from symrf.solving import _positive
     >>> _positive(symbol("k") - 1), _positive(500 - 2 ** symbol("m")), _positive(sympy.Integer(0))
     (k > 1, 2**m < 500, False)
     """
