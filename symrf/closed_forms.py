@@ -47,7 +47,7 @@ from .chain import ChainAnalysis, _substitution
 from .errors import SymrfError
 from .layers import Layer, Value
 from .network import Network, Repeat
-from .printing import nested_tex, nested_text, tex
+from .printing import nested_tex, nested_text, tex, tex_base, tex_factor
 from .symbols import NAME_PATTERN
 
 __all__ = [
@@ -627,87 +627,13 @@ def horner_form(analysis: ChainAnalysis | Network | str, latex: bool = False) ->
 
 
 def latex_value(value: Value) -> str:
-    """A value in LaTeX as written in papers: quotients as ``\\frac``, a ``Piecewise`` as a ``cases`` environment.
+    """A value in LaTeX as written in papers (see :func:`symrf.printing.tex`): quotients as ``\\frac``, a
+    ``Piecewise`` as a ``cases`` environment.
 
     >>> print(latex_value(closed_form("n * [conv(3, s)]").rf))
     \\begin{cases} 1 + 2 n & \\text{if } s = 1 \\\\ 1 + \\frac{2 (s^{n} - 1)}{s - 1} & \\text{otherwise} \\end{cases}
     """
-    if type(value) is int:
-        return str(value)
-    value = sympy.sympify(value)
-    if isinstance(value, sympy.Piecewise):
-        rows = []
-        for expression, condition in value.args:
-            when = "\\text{otherwise}" if condition is sympy.true else f"\\text{{if }} {sympy.latex(condition)}"
-            rows.append(f"{latex_value(expression)} & {when}")
-        return "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"
-    if value.is_Add:
-        terms = sorted(value.args, key=_term_order)
-        out = latex_value(terms[0])
-        for term in terms[1:]:
-            negative = term.as_coeff_Mul()[0].is_negative
-            out += (" - " + latex_value(-term)) if negative else (" + " + latex_value(term))
-        return out
-    if value.is_Rational:
-        if value.is_Integer:
-            return str(value)
-        sign = "-" if value < 0 else ""
-        return f"{sign}\\frac{{{abs(value.p)}}}{{{value.q}}}"
-    if value.is_Mul:
-        coefficient, rest = value.as_coeff_Mul()
-        if coefficient.is_negative:
-            return "-" + latex_value(-value)
-        numerator, denominator = sympy.fraction(value, exact=True)
-        if denominator != 1:
-            return f"\\frac{{{latex_value(numerator)}}}{{{latex_value(denominator)}}}"
-        factors = sympy.Mul.make_args(rest)
-        ordered = [f for f in factors if not f.is_Add] + [f for f in factors if f.is_Add]
-        shown = " ".join(_factor(f) for f in ordered)
-        if coefficient == 1:
-            return shown
-        return f"{coefficient} \\cdot {shown}" if shown[0].isdigit() else f"{coefficient} {shown}"
-    if value.is_Pow:
-        base, exponent = value.args
-        if exponent.is_number and exponent.is_negative:
-            return f"\\frac{{1}}{{{latex_value(base ** -exponent)}}}"
-        return f"{_base(base)}^{{{latex_value(exponent)}}}"
-    if isinstance(value, sympy.floor):
-        return f"\\left\\lfloor {latex_value(value.args[0])} \\right\\rfloor"
-    if isinstance(value, sympy.ceiling):
-        return f"\\left\\lceil {latex_value(value.args[0])} \\right\\rceil"
-    if isinstance(value, sympy.log):
-        return f"\\log{_factor(value.args[0]) if not value.args[0].is_Symbol else ' ' + tex(value.args[0])}"
     return tex(value)
-
-
-def _term_order(term: sympy.Expr) -> tuple[int, int]:
-    """Numbers first, then terms with few factors (``1 + 2 n``, as in papers)."""
-    if term.is_number:
-        return (0, 0) if term.is_positive else (2, 0)
-    return (1, len(sympy.Mul.make_args(term.as_coeff_Mul()[1])))
-
-
-def _factor(value: Value) -> str:
-    """A value as a factor of a product or a power's base: in parentheses unless it is a symbol, a natural number,
-    a power or a function."""
-    shown = latex_value(value)
-    if type(value) is int:
-        return shown if value >= 0 else f"({shown})"
-    value = sympy.sympify(value)
-    if value.is_Symbol or (value.is_Integer and value >= 0) or isinstance(value, (sympy.floor, sympy.ceiling)):
-        return shown
-    if value.is_Pow and value.exp.is_positive:
-        return shown
-    if "\\frac" in shown or "\\begin" in shown:
-        return f"\\left({shown}\\right)"
-    return f"({shown})"
-
-
-def _base(value: Value) -> str:
-    """A value as the base of a power: like :func:`_factor`, and powers in parentheses too."""
-    if isinstance(value, sympy.Expr) and value.is_Pow:
-        return f"\\left({latex_value(value)}\\right)"
-    return _factor(value)
 
 
 def _repeats(network: Network) -> Iterator[Repeat]:
@@ -731,19 +657,19 @@ def _repeat_lines(block: Repeat, label: str) -> list[str]:
         "\\intertext{Each copy widens the field by the block's span times the jump of the copies before it:}",
         f"R^{{(i)}} &= R^{{(i-1)}} + {name_r} \\, {name_j}^{{\\,i-1}}, \\qquad R^{{(0)}} = 0",
         f"R^{{({n})}} &= \\sum_{{i=1}}^{{{n}}} {name_r} \\, {name_j}^{{\\,i-1}}"
-        f" = {_factor(span)} \\sum_{{i=0}}^{{{n} - 1}} {_base(jump)}^{{i}}",
+        f" = {tex_factor(span)} \\sum_{{i=0}}^{{{n} - 1}} {tex_base(jump)}^{{i}}",
     ]
     one = is_one(jump)
     if one:
         lines.append(f"&= {latex_value(_normal(count * span))} \\qquad \\text{{since }} {name_j} = 1")
     elif one is False:
-        lines.append(f"&= {_factor(span)} \\, \\frac{{{_base(jump)}^{{{n}}} - 1}}{{{latex_value(jump)} - 1}}")
+        lines.append(f"&= {tex_factor(span)} \\, \\frac{{{tex_base(jump)}^{{{n}}} - 1}}{{{latex_value(jump)} - 1}}")
     else:
         condition, at_one = unit_condition(jump)
         other = _tidy(_expr(span).xreplace({condition: sympy.false}))
         linear = _tidy(count * _expr(span).xreplace(at_one))
         lines.append(
-            f"&= {_factor(other)} \\, \\frac{{{_base(jump)}^{{{n}}} - 1}}{{{latex_value(jump)} - 1}}"
+            f"&= {tex_factor(other)} \\, \\frac{{{tex_base(jump)}^{{{n}}} - 1}}{{{latex_value(jump)} - 1}}"
             f" \\qquad \\text{{if }} {sympy.latex(sympy.Not(condition))}"
         )
         lines.append(f"R^{{({n})}} &= {latex_value(linear)} \\qquad \\text{{if }} {sympy.latex(condition)}")

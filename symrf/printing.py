@@ -185,6 +185,24 @@ def tex(value: Value) -> str:
     return _tex(sympy.sympify(value))
 
 
+def tex_factor(value: Value) -> str:
+    """A value as a factor of a product, in parentheses unless it is a symbol, a natural number or a power.
+
+    >>> tex_factor(sympy.Symbol("k") - 1), tex_factor(3)
+    ('(k - 1)', '3')
+    """
+    if type(value) is int:
+        return str(value) if value >= 0 else f"({value})"
+    return _tex_factor(sympy.sympify(value))
+
+
+def tex_base(value: Value) -> str:
+    """A value as the base of a power: like :func:`tex_factor`, with powers in parentheses too."""
+    if isinstance(value, sympy.Expr) and value.is_Pow:
+        return f"\\left({tex(value)}\\right)"
+    return tex_factor(value)
+
+
 def nested_tex(series: StridedSum, length: int) -> str:
     """The first ``length`` terms of ``series`` in nested (Horner) form, in LaTeX."""
     return _nested(series, length, tex, _tex_opener)
@@ -208,6 +226,12 @@ def _term_order(term: sympy.Expr) -> tuple[int, int]:
 
 
 def _tex(expr: sympy.Expr) -> str:
+    if isinstance(expr, sympy.Piecewise):
+        rows = []
+        for expression, condition in expr.args:
+            when = "\\text{otherwise}" if condition is sympy.true else f"\\text{{if }} {_sympy_latex(condition)}"
+            rows.append(f"{_tex(expression)} & {when}")
+        return "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"
     if expr.is_Add and any(not term.as_coeff_Mul()[0].is_Integer for term in expr.args):
         pulled = sympy.factor_terms(expr)  # (k - 1)/2, not k/2 - 1/2
         if not pulled.is_Add:
@@ -230,24 +254,33 @@ def _tex(expr: sympy.Expr) -> str:
         coefficient, rest = expr.as_coeff_Mul()
         if coefficient.is_negative:
             return "-" + _tex(-expr)
+        numerator, denominator = sympy.fraction(expr, exact=True)
+        if denominator != 1:
+            if numerator.is_Mul and numerator.as_coeff_Mul()[0] == 1:
+                factors = sympy.Mul.make_args(numerator)
+                if len(factors) == 1 and factors[0].is_Add:
+                    return f"\\frac{{{_tex(factors[0])}}}{{{_tex(denominator)}}}"
+            return f"\\frac{{{_tex(numerator)}}}{{{_tex(denominator)}}}"
         factors = sympy.Mul.make_args(rest)
         sums = [f for f in factors if f.is_Add]
         others = [f for f in factors if not f.is_Add]
-        body = " ".join([f"({_tex(f)})" for f in sums] + [_tex_factor(f) for f in others])
+        body = " ".join([_tex_factor(f) for f in sums] + [_tex_factor(f) for f in others])
         if coefficient == 1:
             return body
-        if coefficient.is_Integer:
-            return f"{coefficient} {body}"
-        if len(factors) == 1 and factors[0].is_Add:
-            body = _tex(factors[0])
-        numerator = f"{coefficient.p} {body}" if coefficient.p != 1 else body
-        return f"\\frac{{{numerator}}}{{{coefficient.q}}}"
-    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0:
-        return f"{_tex_factor(expr.base)}^{{{expr.exp}}}"
+        return f"{coefficient} \\cdot {body}" if body[0].isdigit() else f"{coefficient} {body}"
+    if expr.is_Pow:
+        base, exponent = expr.args
+        if exponent.is_number and exponent.is_negative:
+            return f"\\frac{{1}}{{{_tex(base ** -exponent)}}}"
+        shown = f"\\left({_tex(base)}\\right)" if base.is_Pow else _tex_factor(base)
+        return f"{shown}^{{{_tex(exponent)}}}"
     if isinstance(expr, sympy.floor):
         return f"\\left\\lfloor {_tex(expr.args[0])} \\right\\rfloor"
     if isinstance(expr, sympy.ceiling):
         return f"\\left\\lceil {_tex(expr.args[0])} \\right\\rceil"
+    if isinstance(expr, sympy.log):
+        argument = expr.args[0]
+        return f"\\log{' ' + _tex(argument) if argument.is_Symbol else _tex_factor(argument)}"
     return _sympy_latex(expr)
 
 
@@ -258,7 +291,13 @@ def _sympy_latex(expr: sympy.Expr) -> str:
 
 @lru_cache(maxsize=65536)
 def _tex_factor(expr: sympy.Expr) -> str:
-    """A factor of a product: sums and negative numbers in parentheses."""
-    if expr.is_Add or (expr.is_number and expr.is_negative) or (expr.is_Rational and not expr.is_Integer):
-        return f"({_tex(expr)})"
-    return _tex(expr)
+    """A factor of a product or the base of a power: in parentheses unless it is a symbol, a natural number, a
+    power with a positive exponent or a floor/ceiling."""
+    shown = _tex(expr)
+    if expr.is_Symbol or (expr.is_Integer and expr >= 0) or isinstance(expr, (sympy.floor, sympy.ceiling)):
+        return shown
+    if expr.is_Pow and expr.exp.is_positive:
+        return shown
+    if "\\frac" in shown or "\\begin" in shown:
+        return f"\\left({shown}\\right)"
+    return f"({shown})"
