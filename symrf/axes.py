@@ -29,6 +29,19 @@ import sympy
 from .errors import LayerError, SymrfError
 from .layers import Layer, Value
 
+
+def common_axis_count(counts: set[int]) -> int:
+    """The number of axes of layers giving values for ``counts`` axes (single values, count 1, fit any).
+
+    >>> common_axis_count({1, 2})
+    2
+    """
+    counts = set(counts) - {1}
+    if len(counts) > 1:
+        shown = ", ".join(map(str, sorted(counts)))
+        raise SymrfError(f"the layers give values for different numbers of axes: {shown}")
+    return counts.pop() if counts else 1
+
 #: Names of the axes of a network with 2 or 3 axes, in order (PyTorch's layout: depth, height, width).
 AXIS_NAMES = {2: ("height", "width"), 3: ("depth", "height", "width")}
 

@@ -514,7 +514,7 @@ class ClosedFormAnalysis:
     @cached_property
     def counts(self) -> frozenset[sympy.Symbol]:
         """The symbols that appear in repetition counts."""
-        return frozenset(_count_symbols(self.network))
+        return frozenset(self.network.count_symbols)
 
     @property
     def is_numeric(self) -> bool:
@@ -568,16 +568,6 @@ class ClosedFormAnalysis:
 
     def __repr__(self) -> str:
         return f"ClosedFormAnalysis(rf={self.rf}, jump={self.jump}, effective_padding={self.effective_padding})"
-
-
-def _count_symbols(network: Network) -> set[sympy.Symbol]:
-    found: set[sympy.Symbol] = set()
-    for item in network.items:
-        if isinstance(item, Repeat):
-            if isinstance(item.count, sympy.Expr):
-                found |= item.count.free_symbols
-            found |= _count_symbols(item.body)
-    return found
 
 
 def closed_form(network: Network | str | list) -> ClosedFormAnalysis:

@@ -50,6 +50,7 @@ from functools import cached_property
 import sympy
 
 from . import recurrence as rec
+from .axes import common_axis_count
 from .errors import EmptyOutputError, LayerError, SymrfError
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
 from .network import Network, Parallel, Repeat
@@ -133,11 +134,7 @@ class Graph:
     @property
     def axis_count(self) -> int:
         counts = {node.op.axis_count for node in self.nodes}
-        counts.discard(1)
-        if len(counts) > 1:
-            shown = ", ".join(map(str, sorted(counts)))
-            raise SymrfError(f"the layers give values for different numbers of axes: {shown}")
-        return counts.pop() if counts else 1
+        return common_axis_count(counts)
 
     @property
     def is_numeric(self) -> bool:

@@ -9,7 +9,7 @@ from typing import Union
 
 import sympy
 
-from .axes import AxesLayer
+from .axes import AxesLayer, common_axis_count
 from .errors import SymrfError
 from .layers import Layer, Value, as_value
 from .symbols import unify
@@ -113,6 +113,17 @@ class Network:
         return self.numeric
 
     @property
+    def count_symbols(self) -> frozenset[sympy.Symbol]:
+        """The symbols in repetition counts, at any depth (``n`` and ``m`` in ``m * [n * [conv(3)]]``)."""
+        found: set[sympy.Symbol] = set()
+        for item in self.items:
+            if isinstance(item, Repeat):
+                if isinstance(item.count, sympy.Expr):
+                    found |= item.count.free_symbols
+                found |= item.body.count_symbols
+        return frozenset(found)
+
+    @property
     def free_symbols(self) -> frozenset[sympy.Symbol]:
         found: set[sympy.Symbol] = set()
         for item in self.items:
@@ -127,11 +138,7 @@ class Network:
         2
         """
         counts = {_axis_count(item) for item in self.items}
-        counts.discard(1)
-        if len(counts) > 1:
-            shown = ", ".join(map(str, sorted(counts)))
-            raise SymrfError(f"the layers give values for different numbers of axes: {shown}")
-        return counts.pop() if counts else 1
+        return common_axis_count(counts)
 
     @property
     def is_plain(self) -> bool:

@@ -203,23 +203,13 @@ def _unknown(network: Network, wanted: object) -> tuple[Network, sympy.Symbol]:
         return network, by_name[name]
     if len(symbols) == 1:
         return network, next(iter(symbols))
-    counts = _count_symbols(network)
+    counts = network.count_symbols
     if len(counts) == 1:
         return network, next(iter(counts))
     raise SymrfError(
         f"the network has several symbols ({', '.join(sorted(by_name))}); say which one to solve for "
         "(symbol=... or --for)"
     )
-
-
-def _count_symbols(network: Network) -> set[sympy.Symbol]:
-    found: set[sympy.Symbol] = set()
-    for item in network.items:
-        if isinstance(item, Repeat):
-            if isinstance(item.count, sympy.Expr):
-                found |= item.count.free_symbols
-            found |= _count_symbols(item.body)
-    return found
 
 
 def solve(network: Network | str | list | ChainAnalysis | ClosedFormAnalysis, target: object,
@@ -724,10 +714,10 @@ def _symbolic_linear(network: Network, x: sympy.Symbol, target: Value, closed: V
     the least allowed value."""
     branches = closed.args if isinstance(closed, sympy.Piecewise) else ((closed, sympy.true),)
     name = latex_value(x)
-    kernels_only = x not in _count_symbols(network) and all(
+    kernels_only = x not in network.count_symbols and all(
         x not in v.free_symbols for v in _layer_values(network, ("stride", "dilation", "padding"))
     )
-    least = 0 if (x in _count_symbols(network) and x not in _layer_symbols(network)) else 1
+    least = 0 if (x in network.count_symbols and x not in _layer_symbols(network)) else 1
     rows = [
         f"\\intertext{{The least ${name} \\geq {least}$ with $l({name}) \\geq {latex_value(target)}$, where}}",
         f"l({name}) &= {latex_value(closed)}",
