@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .printing import json_value, tex
+from .tables import escape_tex, markdown_table, terminal_table
 
 #: Quantities of every row and of the totals, in table order.
 QUANTITIES = ("rf", "rf_min", "jump", "effective_padding", "start", "center")
@@ -180,10 +181,7 @@ def _padding_cell(padding: object) -> str:
 def markdown(analysis) -> str:
     """A Markdown table of every layer and merge and the network's totals."""
     headings, rows, totals = text_rows(analysis)
-    lines = ["| " + " | ".join(headings) + " |", "|" + "|".join("---" for _ in headings) + "|"]
-    for cells in [*rows, totals]:
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
+    return markdown_table(headings, [*rows, totals])
 
 
 def _tex_cell(value: object) -> str:
@@ -200,37 +198,23 @@ def latex_table(analysis) -> str:
     headings, rows, totals = text_rows(analysis)
     quantities = [[getattr(row, q) for q in QUANTITIES] for row, _ in _per_axis_rows(analysis)]
     lines = ["\\begin{tabular}{ll" + "c" * (len(headings) - 2) + "}",
-             " & ".join(_escape(h) for h in headings) + " \\\\", "\\hline"]
+             " & ".join(escape_tex(h) for h in headings) + " \\\\", "\\hline"]
     for cells, values in zip(rows, quantities):
-        shown = [f"\\texttt{{{_escape(cells[0])}}}", _escape(cells[1]), *(_escape(c) for c in cells[2:6])]
-        shown += [f"${_tex_cell(v)}$" for v in values] + [_escape(c) for c in cells[12:]]
+        shown = [f"\\texttt{{{escape_tex(cells[0])}}}", escape_tex(cells[1]), *(escape_tex(c) for c in cells[2:6])]
+        shown += [f"${_tex_cell(v)}$" for v in values] + [escape_tex(c) for c in cells[12:]]
         lines.append(" & ".join(shown) + " \\\\")
     lines.append("\\hline")
     total_values = [f"${_tex_cell(getattr(analysis, q))}$" for q in QUANTITIES]
-    lines.append(" & ".join(["network", "", "", "", "", "", *total_values, *(_escape(c) for c in totals[12:])])
+    lines.append(" & ".join(["network", "", "", "", "", "", *total_values, *(escape_tex(c) for c in totals[12:])])
                  + " \\\\")
     lines.append("\\end{tabular}")
     return "\n".join(lines) + "\n"
 
 
-def _escape(text: str) -> str:
-    return (text.replace("\\", "\\textbackslash{}").replace("_", "\\_").replace("&", "\\&").replace("%", "\\%")
-            .replace("×", "$\\times$").replace("#", "\\#"))
-
-
 def rich_table(analysis, title: str | None = None):
-    """A rich ``Table`` for the terminal (rich is imported here, not at package import)."""
-    from rich.table import Table
-
+    """A rich ``Table`` for the terminal."""
     headings, rows, totals = text_rows(analysis)
-    table = Table(show_header=True, header_style="bold", title=title)
-    for heading in headings:
-        table.add_column(heading, justify="left" if heading in ("layer", "kind") else "right", overflow="fold")
-    for cells in rows:
-        table.add_row(*cells)
-    table.add_section()
-    table.add_row(*totals, style="bold")
-    return table
+    return terminal_table(headings, rows, totals, title=title)
 
 
 def layer_json(analysis, name: str) -> dict[str, Any]:
@@ -257,15 +241,13 @@ def zoo_cells(rows) -> list[list[str]]:
 
 
 def zoo_markdown(rows) -> str:
-    lines = ["| " + " | ".join(ZOO_HEADINGS) + " |", "|" + "|".join("---" for _ in ZOO_HEADINGS) + "|"]
-    lines += ["| " + " | ".join(cells) + " |" for cells in zoo_cells(rows)]
-    return "\n".join(lines) + "\n"
+    return markdown_table(list(ZOO_HEADINGS), zoo_cells(rows))
 
 
 def zoo_latex(rows) -> str:
-    lines = ["\\begin{tabular}{lllcccc}", " & ".join(_escape(h) for h in ZOO_HEADINGS) + " \\\\", "\\hline"]
+    lines = ["\\begin{tabular}{lllcccc}", " & ".join(escape_tex(h) for h in ZOO_HEADINGS) + " \\\\", "\\hline"]
     for row, cells in zip(rows, zoo_cells(rows)):
-        shown = [f"\\texttt{{{_escape(cells[0])}}}", _escape(cells[1]), f"\\texttt{{{_escape(cells[2])}}}"]
+        shown = [f"\\texttt{{{escape_tex(cells[0])}}}", escape_tex(cells[1]), f"\\texttt{{{escape_tex(cells[2])}}}"]
         shown += [f"${_tex_cell(v)}$" for v in (row.rf, row.jump, row.effective_padding)] + [cells[6]]
         lines.append(" & ".join(shown) + " \\\\")
     lines.append("\\end{tabular}")
@@ -273,11 +255,4 @@ def zoo_latex(rows) -> str:
 
 
 def zoo_rich(rows):
-    from rich.table import Table
-
-    table = Table(show_header=True, header_style="bold")
-    for heading in ZOO_HEADINGS:
-        table.add_column(heading, justify="left" if heading in ("model", "final layer") else "right")
-    for cells in zoo_cells(rows):
-        table.add_row(*cells)
-    return table
+    return terminal_table(list(ZOO_HEADINGS), zoo_cells(rows), left=("model", "final layer"))

@@ -73,13 +73,34 @@ def text_rows(analysis: ChainAnalysis, form: str = "auto", edges: bool = False
     return headings, rows, totals
 
 
+def markdown_table(headings: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table of text cells (``|`` in a cell is escaped)."""
+    lines = ["| " + " | ".join(headings) + " |", "|" + "|".join("---" for _ in headings) + "|"]
+    for cells in rows:
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def terminal_table(headings: list[str], rows: list[list[str]], totals: list[str] | None = None,
+                   title: str | None = None, left: tuple[str, ...] = ("layer", "kind")):
+    """A rich ``Table`` of text cells, with a bold totals row (rich is imported here, not at package import)."""
+    from rich.table import Table
+
+    table = Table(show_header=True, header_style="bold", title=title)
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading in left else "right", overflow="fold")
+    for cells in rows:
+        table.add_row(*cells)
+    if totals is not None:
+        table.add_section()
+        table.add_row(*totals, style="bold")
+    return table
+
+
 def markdown(analysis: ChainAnalysis, form: str = "auto", edges: bool = False) -> str:
     """A Markdown table of every layer and the network's totals."""
     headings, rows, totals = text_rows(analysis, form, edges)
-    lines = ["| " + " | ".join(headings) + " |", "|" + "|".join("---" for _ in headings) + "|"]
-    for cells in [*rows, totals]:
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
+    return markdown_table(headings, [*rows, totals])
 
 
 def latex_table(analysis: ChainAnalysis, form: str = "auto", edges: bool = False) -> str:
@@ -91,7 +112,7 @@ def latex_table(analysis: ChainAnalysis, form: str = "auto", edges: bool = False
     lines = ["\\begin{tabular}{ll" + "c" * (len(headings) - 2) + "}", " & ".join(headings) + " \\\\", "\\hline"]
     total = len(analysis.layers)
     for index, (layer, name) in enumerate(zip(analysis.layers, analysis.names), start=1):
-        cells = [f"\\texttt{{{_escape(name)}}}", layer.kind]
+        cells = [f"\\texttt{{{escape_tex(name)}}}", layer.kind]
         cells += [f"${tex(v)}$" for v in (layer.kernel, layer.stride, layer.padding, layer.dilation)]
         cells += [f"${value_tex(analysis, q, index, form)}$" for _, q in _quantities(edges)]
         cells += [f"${tex(analysis.sizes[index - 1])}$"] if sized else []
@@ -105,20 +126,12 @@ def latex_table(analysis: ChainAnalysis, form: str = "auto", edges: bool = False
     return "\n".join(lines) + "\n"
 
 
-def _escape(name: str) -> str:
-    return name.replace("\\", "\\textbackslash{}").replace("_", "\\_").replace("&", "\\&").replace("%", "\\%")
+def escape_tex(text: str) -> str:
+    """Text made safe for LaTeX outside math mode."""
+    return (text.replace("\\", "\\textbackslash{}").replace("_", "\\_").replace("&", "\\&").replace("%", "\\%")
+            .replace("×", "$\\times$").replace("#", "\\#"))
 
 
 def rich_table(analysis: ChainAnalysis, form: str = "auto", edges: bool = False):
-    """A rich ``Table`` for the terminal (rich is imported here, not at package import)."""
-    from rich.table import Table
-
-    headings, rows, totals = text_rows(analysis, form, edges)
-    table = Table(show_header=True, header_style="bold")
-    for heading in headings:
-        table.add_column(heading, justify="left" if heading in ("layer", "kind") else "right", overflow="fold")
-    for cells in rows:
-        table.add_row(*cells)
-    table.add_section()
-    table.add_row(*totals, style="bold")
-    return table
+    """A rich ``Table`` for the terminal."""
+    return terminal_table(*text_rows(analysis, form, edges))
