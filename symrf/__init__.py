@@ -5,15 +5,32 @@
 8
 """
 
+from importlib import import_module
+
 from .chain import ChainAnalysis, LayerResult, analyze
-from .closed_forms import ClosedFormAnalysis, closed_form, sweep
 from .errors import SymrfError
-from .graphfile import load_graph
 from .layers import Layer, conv, convt, global_pool, pool, upsample
 from .network import Network, Repeat, parallel, repeat, residual
-from .solving import Solution, solve
 from .spec import parse
 from .symbols import symbol
+
+#: Public names whose modules load on first use, so that ``import symrf`` (and every CLI call) stays light.
+_LAZY = {
+    "ClosedFormAnalysis": "closed_forms",
+    "closed_form": "closed_forms",
+    "sweep": "closed_forms",
+    "Solution": "solving",
+    "solve": "solving",
+    "load_graph": "graphfile",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'symrf' has no attribute {name!r}")
 
 __all__ = [
     "ChainAnalysis",

@@ -161,21 +161,14 @@ def rf_command(
     Example: symrf rf "conv(3), pool(2, 2), conv(3)" --input-size 32 --json
     """
     from . import tables
-    from .closed_forms import (
-        ClosedFormAnalysis,
-        closed_form_report,
-        parse_assignments,
-        parse_grid,
-        substitute_values,
-        sweep_report,
-    )
-    from .closed_forms import sweep as sweep_over
 
     if sum((as_json, as_latex, as_markdown)) > 1:
         fail("choose at most one of --json, --latex and --markdown")
     if subs is None:
         analysis = load(spec, input_size, strict)
     else:  # values first, so that an input size applies to the substituted network
+        from .closed_forms import parse_assignments, substitute_values
+
         network = substitute_values(parse(read_spec(spec)), parse_assignments(subs))
         analysis = analyze(network, input_sizes(input_size), strict=strict)
     style = "json" if as_json else "latex" if as_latex else "markdown" if as_markdown else "text"
@@ -185,12 +178,17 @@ def rf_command(
         graph_report(analysis, style, paths)
         return
     if sweep is not None:
+        from .closed_forms import parse_grid, sweep_report
+        from .closed_forms import sweep as sweep_over
+
         if as_latex:
             fail("--sweep prints text, --json or --markdown")
         report = sweep_report(sweep_over(analysis, parse_grid(sweep)), style)
         echo(json.dumps(report, indent=2) if as_json else report)
         return
-    if isinstance(analysis, ClosedFormAnalysis):
+    if not isinstance(analysis, ChainAnalysis):  # a block repeated a symbolic number of times: closed forms
+        from .closed_forms import closed_form_report
+
         report = closed_form_report(analysis, style)
         echo(json.dumps(report, indent=2) if as_json else report)
         return
