@@ -121,10 +121,9 @@ def graph_report(analysis, style: str, paths: bool = False, title: str | None = 
     elif style == "markdown":
         echo(reports.markdown(analysis))
     else:
-        from rich.console import Console
+        from .tables import show_table
 
-        console = Console() if sys.stdout.isatty() else Console(width=250)
-        console.print(reports.rich_table(analysis, title))
+        show_table(*reports.text_rows(analysis), title=title)
         if paths:
             for merge in analysis.merges if hasattr(analysis, "merges") else ():
                 arriving = "; ".join(f"{p.label}: rf {p.rf}, eff. pad {p.effective_padding}, centre {p.center}"
@@ -199,10 +198,7 @@ def rf_command(
     elif as_markdown:
         echo(tables.markdown(analysis, form.value, edges))
     else:
-        from rich.console import Console
-
-        console = Console() if sys.stdout.isatty() else Console(width=250)  # pipes and files: no wrapping
-        console.print(tables.rich_table(analysis, form.value, edges))
+        tables.show_table(*tables.text_rows(analysis, form.value, edges))
 
 
 @app.command("derive")
@@ -327,9 +323,9 @@ def zoo_command(
         elif as_markdown:
             echo(reports.zoo_markdown(rows))
         else:
-            from rich.console import Console
+            from .tables import show_table
 
-            (Console() if sys.stdout.isatty() else Console(width=250)).print(reports.zoo_rich(rows))
+            show_table(list(reports.ZOO_HEADINGS), reports.zoo_cells(rows), left=("model", "final layer"))
         return
     model = zoo.get(name)
     analysis = zoo.analysis(name, size)

@@ -6,6 +6,7 @@ rich is imported only when a terminal table is drawn.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from .chain import QUANTITIES, ChainAnalysis
@@ -95,6 +96,46 @@ def terminal_table(headings: list[str], rows: list[list[str]], totals: list[str]
         table.add_section()
         table.add_row(*totals, style="bold")
     return table
+
+
+def plain_table(headings: list[str], rows: list[list[str]], totals: list[str] | None = None,
+                left: tuple[str, ...] = ("layer", "kind")) -> str:
+    """Aligned plain-text columns, a rule under the headings and above the totals (for pipes and files).
+
+    >>> print(plain_table(["layer", "rf"], [["conv1", "3"], ["pool1", "4"]], ["network", "4"]), end="")
+    layer    rf
+    -----------
+    conv1     3
+    pool1     4
+    -----------
+    network   4
+    """
+    body = [*rows, *([totals] if totals is not None else [])]
+    widths = [max(len(headings[i]), *(len(cells[i]) for cells in body)) for i in range(len(headings))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if h in left else c.rjust(w)
+                         for c, w, h in zip(cells, widths, headings)).rstrip()
+
+    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+    lines = [line(headings), rule, *(line(cells) for cells in rows)]
+    if totals is not None:
+        lines += [rule, line(totals)]
+    return "\n".join(lines) + "\n"
+
+
+def show_table(headings: list[str], rows: list[list[str]], totals: list[str] | None = None,
+               title: str | None = None, left: tuple[str, ...] = ("layer", "kind")) -> None:
+    """Print a table: drawn with rich on a terminal; plain aligned text elsewhere (pipes and files), which is
+    quicker to start and to grep."""
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        Console().print(terminal_table(headings, rows, totals, title=title, left=left))
+        return
+    if title:
+        sys.stdout.write(f"{title}\n")
+    sys.stdout.write(plain_table(headings, rows, totals, left))
 
 
 def markdown(analysis: ChainAnalysis, form: str = "auto", edges: bool = False) -> str:

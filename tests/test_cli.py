@@ -155,3 +155,12 @@ def test_input_size_questions():
     data = json.loads(result.stdout)
     assert (data["minimal_input_size"], data["covering_layer"], data["empty_layers"]) == (18, 3, [4, 5])
     assert run("input", "conv(3)", "-n", "0").exit_code == 2
+
+
+def test_piped_table_is_plain_aligned_text():
+    result = subprocess.run([*installed_cli(), "rf", "conv(3), pool(2, 2)"], capture_output=True, text=True,
+                            timeout=60)
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["layer", "kind", "k", "s", "p", "d", "rf", "jump", "eff.", "pad", "start", "center"]
+    assert lines[3].split() == ["pool1", "pool", "2", "2", "0", "1", "4", "2", "0", "0", "3/2"]
+    assert lines[-1].split() == ["network", "4", "2", "0", "0", "3/2"]
