@@ -6,6 +6,8 @@ rather than by substituting into a general formula, so the factors appear exactl
 
 from __future__ import annotations
 
+import sympy
+
 from .chain import ChainAnalysis
 from .printing import product_tex, tex, value_tex
 
@@ -32,6 +34,12 @@ def _shifted(value_tex: str) -> str:
     return f"({value_tex} - 1)"
 
 
+def _widening(kernel) -> str:
+    """``d (k - 1)``, the widening of a symbolic dilated kernel, in parentheses only when it is a sum."""
+    widening = sympy.sympify(kernel - 1)
+    return f"({tex(widening)})" if widening.is_Add else tex(widening)
+
+
 def rf_lines(analysis: ChainAnalysis, form: str = "auto") -> list[str]:
     """The derivation of ``l_0 .. l_L``: ``l_{i} &= l_{i-1} + (k'_i - 1) \\cdot s_1 \\cdots s_{i-1} = l_i``."""
     form = analysis.form(form)
@@ -39,8 +47,10 @@ def rf_lines(analysis: ChainAnalysis, form: str = "auto") -> list[str]:
     for index, layer in enumerate(analysis.layers, start=1):
         previous = value_tex(analysis, "rf", index - 1, form)
         kernel = layer.effective_kernel
+        # a symbolic dilated kernel shows its widening d (k - 1) directly, not as ((d (k - 1) + 1) - 1)
+        widening = _widening(kernel) if layer.dilation != 1 and not layer.is_numeric else _shifted(tex(kernel))
         line = (
-            f"l_{{{index}}} &= {previous} + {_shifted(tex(kernel))}{_jump_factors(analysis, index)}"
+            f"l_{{{index}}} &= {previous} + {widening}{_jump_factors(analysis, index)}"
             f" = {value_tex(analysis, 'rf', index, form)}"
         )
         if layer.dilation != 1:

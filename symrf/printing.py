@@ -20,11 +20,18 @@ from .series import StridedSum
 
 @lru_cache(maxsize=65536)
 def text(value: Value) -> str:
-    """A value as text sympy reads back: ``str`` of the int or the expression.
+    """A value as text sympy reads back: ``str`` of the int or the expression, with a common rational factor
+    pulled out of a sum (``(k - 1)/2``, not ``k/2 - 1/2``).
 
-    >>> text(sympy.Rational(29, 2))
-    '29/2'
+    >>> text(sympy.Rational(29, 2)), text(sympy.Symbol("k") / 2 - sympy.Rational(1, 2))
+    ('29/2', '(k - 1)/2')
     """
+    if isinstance(value, sympy.Expr) and value.is_Add and any(
+        not term.as_coeff_Mul()[0].is_Integer for term in value.args
+    ):
+        pulled = sympy.factor_terms(value)
+        if not pulled.is_Add:
+            return str(pulled)
     return str(value)
 
 

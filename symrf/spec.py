@@ -345,6 +345,9 @@ class _Reader:
         message = exc.msg or "invalid syntax"
         if "nested parentheses" in message:
             message = "the spec is nested too deeply (too many nested brackets)"
+        elif "indent" in message:
+            message = (f"syntax error: {message}: separate layers with commas, or write one layer per line with "
+                       "every line indented alike")
         elif "integer string conversion" in message:
             return self._long_literal()
         else:

@@ -243,7 +243,8 @@ def test_errors_on_later_lines_name_the_line():
     error = refused("conv(3)\npool(2, stide=1)")
     assert str(error) == "pool() has no argument 'stide'; did you mean 's'? (at line 2, column 9)"
     error = refused("conv(3)\n  pool(2)")  # lines without commas must not be indented
-    assert str(error) == "syntax error: unexpected indent (at line 2, column 2)"
+    assert str(error) == ("syntax error: unexpected indent: separate layers with commas, or write one layer per "
+                          "line with every line indented alike (at line 2, column 2)")
 
 
 def test_columns_count_characters_not_bytes():
