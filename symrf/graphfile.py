@@ -38,7 +38,7 @@ from pathlib import Path
 
 from .errors import SpecError, SymrfError
 from .network import Network
-from .spec import MAX_TEXT, parse
+from .spec import parse, read_text
 
 __all__ = ["GraphSpec", "load_graph", "read_graph"]
 
@@ -71,14 +71,7 @@ class GraphSpec:
 def load_graph(path: str | os.PathLike) -> GraphSpec:
     """Read the graph file at ``path`` (``.toml``; ``.yaml`` or ``.yml`` with PyYAML installed)."""
     path = Path(path)
-    try:
-        with path.open(encoding="utf-8") as handle:
-            text = handle.read(MAX_TEXT + 1)
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise SymrfError(f"cannot read the graph file {os.fspath(path)!r}: {reason}") from None
-    if len(text) > MAX_TEXT:
-        raise SymrfError(f"the graph file {os.fspath(path)!r} is too long (more than {MAX_TEXT:,} characters)")
+    text = read_text(path, "graph file")
     kind = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "toml"
     return read_graph(text, kind, where=os.fspath(path))
 

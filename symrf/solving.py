@@ -694,14 +694,7 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
         rows.append(f"{name} &= {latex_value(value)}")
         values.append((value, condition))
         conditions.append(_positive(growth))
-    kept = _conditions(*conditions)
-    if any(condition is sympy.false for condition in kept):
-        raise UnreachableError(f"the target {target} can never be reached: {', '.join(map(str, kept))}")
-    if kept:
-        shown = ", ".join(f"${sympy.latex(c)}$" for c in kept)
-        rows.append(f"\\intertext{{valid when {shown} (when the target is already reached, ${name} = 0$).}}")
-    value = _merge(values)
-    return Solution(x, value, _at(closed, x, value), None, target, kept, tuple(rows), network)
+    return _symbolic_solution(network, x, target, closed, values, conditions, rows, least=0)
 
 
 def _log_argument(value: sympy.Expr) -> str:
@@ -755,11 +748,19 @@ def _symbolic_linear(network: Network, x: sympy.Symbol, target: Value, closed: V
         conditions.append(reached)
         if not kernels_only:  # a kernel's slope is a sum of jumps, always positive
             conditions.append(_positive(slope))
+    return _symbolic_solution(network, x, target, closed, values, conditions, rows, least)
+
+
+def _symbolic_solution(network: Network, x: sympy.Symbol, target: Value, closed: Value,
+                       values: list[tuple[Value, sympy.Basic]], conditions: list, rows: list[str],
+                       least: int) -> Solution:
+    """The symbolic answer from its branches: the conditions under which it holds (an error when one is false)."""
     kept = _conditions(*conditions)
     if any(condition is sympy.false for condition in kept):
         raise UnreachableError(f"the target {target} can never be reached: {', '.join(map(str, kept))}")
     if kept:
         shown = ", ".join(f"${sympy.latex(c)}$" for c in kept)
+        name = latex_value(x)
         rows.append(f"\\intertext{{valid when {shown} (when the target is already reached, ${name} = {least}$).}}")
     value = _merge(values)
     return Solution(x, value, _at(closed, x, value), None, target, kept, tuple(rows), network)

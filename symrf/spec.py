@@ -218,15 +218,20 @@ def read_spec(argument: str) -> str:
         if "(" not in argument and re.search(r"[/\\]|\.[A-Za-z]+\Z", argument.strip()):
             raise SymrfError(f"no such spec file {argument!r} (a spec looks like \"conv(3), pool(2)\")")
         return argument
+    return _strip_comments(read_text(path, "spec file"))
+
+
+def read_text(path: Path, what: str) -> str:
+    """The text of the file at ``path`` (at most ``MAX_TEXT`` characters); ``what`` names it in errors."""
     try:
         with path.open(encoding="utf-8") as handle:
             text = handle.read(MAX_TEXT + 1)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise SymrfError(f"cannot read the spec file {os.fspath(path)!r}: {reason}") from None
+        raise SymrfError(f"cannot read the {what} {os.fspath(path)!r}: {reason}") from None
     if len(text) > MAX_TEXT:
-        raise SymrfError(f"the spec file {os.fspath(path)!r} is too long (more than {MAX_TEXT:,} characters)")
-    return _strip_comments(text)
+        raise SymrfError(f"the {what} {os.fspath(path)!r} is too long (more than {MAX_TEXT:,} characters)")
+    return text
 
 
 def _strip_comments(text: str) -> str:
