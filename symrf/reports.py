@@ -107,11 +107,12 @@ def graph_json(analysis, paths: bool = False) -> dict[str, Any]:
         first = axes[0]
         entry: dict[str, Any] = {"name": row.name, "kind": row.kind, "inputs": list(getattr(first, "inputs", ()))}
         values = _layer_values(axes)
-        for field in ("kernel", "stride", "dilation", "count"):
-            if any(v is not None for v in (values[field] if isinstance(values[field], tuple) else (values[field],))):
+        for field in ("kernel", "stride", "padding", "dilation", "count"):  # the order of symrf.tables.to_json
+            if field == "padding":
+                if row.kind not in ("merge", "repeat"):
+                    entry["padding"] = _json_padding(values["padding"])
+            elif any(v is not None for v in (values[field] if isinstance(values[field], tuple) else (values[field],))):
                 entry[field] = _json(values[field])
-        if row.kind not in ("merge", "repeat"):
-            entry["padding"] = _json_padding(values["padding"])
         for quantity in QUANTITIES:
             entry[quantity] = _json(getattr(row, quantity))
         if analysis.input_size is not None:
