@@ -167,7 +167,7 @@ def parse(text: str) -> Network:
     >>> parse("conv(3, s=0)")
     Traceback (most recent call last):
     ...
-    symrf.errors.SpecError: conv: stride must be positive, got 0 (at column 1)
+    symrf.errors.SpecError: conv: stride must be positive, got 0 (at column 11)
     """
     reader = _Reader(text)
     items: list[object] = []
@@ -582,6 +582,7 @@ class _Reader:
         kwargs: dict[str, object] = {}
         sizes: list[int] = []
         counts: list[tuple[int, ast.AST]] = []
+        arguments_by_role: dict[str, ast.AST] = {}  # to point an error about, say, the stride at the stride
         all_positional = any(kind is _VAR_POSITIONAL for _, kind, _, _ in plan)
         for parameter, kind, role, source in plan:
             if kind is _VAR_POSITIONAL:
@@ -595,6 +596,7 @@ class _Reader:
                     kwargs[key] = self._argument(keywords[key], key, _role(key))
                 continue
             argument = node.args[source] if type(source) is int else keywords[source]  # type: ignore[index]
+            arguments_by_role.setdefault(role, argument)
             value = self._argument(argument, parameter, role)
             if role == _LAYERS:
                 sizes.append(len(value))  # type: ignore[arg-type]
@@ -616,7 +618,10 @@ class _Reader:
         try:
             made = fn(*args, **kwargs)
         except SymrfError as exc:
-            self.fail(str(exc), node)
+            message = str(exc)
+            where = next((argument for role, argument in arguments_by_role.items()  # "conv: stride must be ..."
+                          if re.match(rf"\w+: {role}\b", message)), node)
+            self.fail(message, where)
         if key is not None and isinstance(made, Layer):  # layers are immutable: equal calls can share one
             self._made[key] = made
         return made, sum(sizes)

@@ -320,7 +320,7 @@ def test_graph_nodes_may_come_in_any_order():
          "node 2 (line 4) 'a': the name 'a' is already used by node 1"),
         ('[[node]]\nname = "a"\ninputs = ["nowhere"]\n', "node 1 (line 1) 'a': its input 'nowhere' is not a node"),
         ('[[node]]\nname = "a"\nlayers = "conv(3), pool(2, s=0)"\n',
-         "node 1 (line 1) 'a': pool: stride must be positive, got 0 (at column 10 of its layers)"),
+         "node 1 (line 1) 'a': pool: stride must be positive, got 0 (at column 20 of its layers)"),
         ('[[node]]\nname = "a"\nlayer = "conv(3)"\n', "node 1 (line 1): unknown key 'layer'"),
         ('[[node]]\nlayers = "conv(3)"\n', "node 1 (line 1): the node has no name"),
         ('[[node]]\nname = "input"\n', "'input' names the network's input"),

@@ -189,9 +189,9 @@ def test_multi_line_specs():
         ("conv(1e3)", "1e3 is not an integer", 6),
         ("conv(1j)", "complex numbers are not allowed", 6),
         ("conv(True)", "True is not a number", 6),
-        ("conv(3, 0)", "conv: stride must be positive, got 0", 1),
-        ("conv(3), pool(2, p=-1)", "pool: padding must be non-negative, got -1", 10),
-        ("conv(3/2)", "conv: kernel must be an integer, got 3/2", 1),
+        ("conv(3, 0)", "conv: stride must be positive, got 0", 9),
+        ("conv(3), pool(2, p=-1)", "pool: padding must be non-negative, got -1", 20),
+        ("conv(3/2)", "conv: kernel must be an integer, got 3/2", 6),
         ("conv(k/0)", "division by zero in k/0", 7),
         ("conv(3 // (k - k))", "division by zero", 8),
         ("conv(3 % 2)", "the operator '%' is not allowed", 8),
@@ -237,9 +237,9 @@ def test_bad_input_is_refused_with_a_message_and_a_position(text, message, colum
 
 def test_errors_on_later_lines_name_the_line():
     error = refused("conv(3),\npool(2, 2),\n  conv(3, p=-1)")
-    assert error.column == 3
+    assert error.column == 13
     assert error.line == 3
-    assert str(error) == "conv: padding must be non-negative, got -1 (at line 3, column 3)"
+    assert str(error) == "conv: padding must be non-negative, got -1 (at line 3, column 13)"
     error = refused("conv(3)\npool(2, stide=1)")
     assert str(error) == "pool() has no argument 'stide'; did you mean 's'? (at line 2, column 9)"
     error = refused("conv(3)\n  pool(2)")  # lines without commas must not be indented
