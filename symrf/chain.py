@@ -174,7 +174,11 @@ class ChainAnalysis:
         if isinstance(key, str):
             if key not in self.names:
                 raise SymrfError(f"there is no layer named {key!r}; layers: {', '.join(self.names)}")
-            return self.row(self.names.index(key) + 1)
+            indices = [i for i, name in enumerate(self.names, start=1) if name == key]
+            if len(indices) > 1:
+                shown = ", ".join(map(str, indices))
+                raise SymrfError(f"several layers are named {key!r} (layers {shown}); ask for one by its index")
+            return self.row(indices[0])
         return self.row(key)
 
     def __len__(self) -> int:

@@ -185,3 +185,10 @@ def test_nested_text_equals_flat_value_on_mixed_chains(choices):
             nested = sympy.sympify(nested_text(series, length))
             flat = sympy.sympify(str(series.value(length)))
             assert sympy.expand(nested - flat) == 0, (spec, length)
+
+
+def test_a_name_shared_by_several_layers_is_ambiguous():
+    analysis = analyze("2 * [conv(3, name='block')], pool(2)")
+    with pytest.raises(SymrfError, match="layers 1, 2"):
+        analysis.layer("block")
+    assert analysis.layer(2).rf == 5 and analysis.layer("pool1").rf == 6
