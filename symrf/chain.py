@@ -112,7 +112,11 @@ class ChainAnalysis:
         )
 
     def _sizes(self, kernels: list[Value]) -> tuple[Value, ...]:
+        # A symbolic size is kept as floor(numerator/denominator) + offset: floor((floor(a/b) + m)/s) equals
+        # floor((a + m b)/(b s)) for integers a, m and positive b, s, so nested floors collapse into one.
+        numeric = type(self.input_size) is int
         size = self.input_size
+        numerator, denominator, offset = self.input_size, 1, 0
         sizes = []
         for index, (layer, kernel) in enumerate(zip(self.layers, kernels)):
             span = size + 2 * layer.padding - kernel
@@ -121,7 +125,16 @@ class ChainAnalysis:
                     f"layer {index + 1} ({self.names[index]}) gets an input of size {size}, smaller than its "
                     f"kernel extent {kernel} with padding {layer.padding}: its output would be empty"
                 )
-            size = rec.output_size(size, kernel, layer.stride, layer.padding)
+            if numeric and type(span) is int and type(layer.stride) is int:
+                size = rec.output_size(size, kernel, layer.stride, layer.padding)
+            else:
+                numeric = False
+                shift = offset + 2 * layer.padding - kernel
+                if layer.stride == 1:
+                    offset = shift + 1
+                else:
+                    numerator, denominator, offset = numerator + shift * denominator, denominator * layer.stride, 1
+                size = (numerator if denominator == 1 else sympy.floor(numerator / denominator)) + offset
             sizes.append(size)
         return tuple(sizes)
 

@@ -192,3 +192,13 @@ def test_a_name_shared_by_several_layers_is_ambiguous():
     with pytest.raises(SymrfError, match="layers 1, 2"):
         analysis.layer("block")
     assert analysis.layer(2).rf == 5 and analysis.layer("pool1").rf == 6
+
+
+def test_symbolic_sizes_collapse_nested_floors():
+    analysis = analyze("conv(3, 2, 1), pool(2), conv(k, s)", input_size="N")
+    n, k, s = (sympy.Symbol(name, integer=True, positive=True) for name in "Nks")
+    assert analysis.size.count(sympy.floor) == 1
+    assert sympy.simplify(analysis.size - (sympy.floor((n - 4 * k + 1) / (4 * s)) + 1)) == 0
+    for value in range(9, 60):
+        assert analysis.size.xreplace({n: value, k: 2, s: 3}) == analyze(
+            "conv(3, 2, 1), pool(2), conv(2, 3)", input_size=value).size
