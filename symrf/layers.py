@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sympy
 
 from .errors import LayerError, SymrfError
+from .recurrence import effective_kernel
 from .symbols import POSITIVE_ROLES, symbol_for_role
 
 #: A layer quantity: a Python int, or a sympy expression in integer symbols.
@@ -158,10 +159,8 @@ class Layer:
 
     @property
     def effective_kernel(self) -> Value:
-        """The kernel's extent with dilation, ``d*(k - 1) + 1``."""
-        if self.dilation == 1:
-            return self.kernel
-        return self.dilation * (self.kernel - 1) + 1
+        """The kernel's extent with dilation, ``d*(k - 1) + 1`` (:func:`symrf.recurrence.effective_kernel`)."""
+        return effective_kernel(self.kernel, self.dilation)
 
     @property
     def is_same(self) -> bool:

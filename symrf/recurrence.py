@@ -8,9 +8,12 @@ integers (the fast numeric path) and sympy expressions alike.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sympy
 
-from .layers import Value
+if TYPE_CHECKING:  # layers.py uses these formulas, so the type is imported for annotations only
+    from .layers import Value
 
 
 def effective_kernel(kernel: Value, dilation: Value) -> Value:
