@@ -14,25 +14,17 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import subprocess
 import sys
 import time
+
+from timing import best_of, symrf_command
 
 from symrf import conv
 from symrf.chain import ChainAnalysis, analyze
 from symrf.latex import derivation
 from symrf.network import Network
 from symrf.tables import latex_table, to_json
-
-
-def best_of(repeats: int, function) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def bare_loop(params: list[tuple[int, int, int, int]]) -> tuple[list[int], list[int], list[int]]:
@@ -101,8 +93,7 @@ def symbolic_chains(small: int, large: int) -> None:
 
 
 def command_line(repeats: int) -> None:
-    symrf = shutil.which("symrf")
-    command = [symrf] if symrf else [sys.executable, "-m", "symrf"]
+    command = symrf_command()
     baseline = best_of(repeats, lambda: subprocess.run([sys.executable, "-c", "import sympy, typer"], check=True))
     ours = best_of(repeats, lambda: subprocess.run([*command, "rf", "conv(3)"], check=True,
                                                    stdout=subprocess.DEVNULL))

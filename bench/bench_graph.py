@@ -11,44 +11,24 @@
 
 from __future__ import annotations
 
-import gc
-import shutil
 import subprocess
 import sys
-import time
+
+from timing import best_of, symrf_command
 
 from symrf import analyze, conv, residual
 from symrf.network import Network
 
 
-def best_of(repeats: int, function) -> float:
-    """The best time of ``repeats`` runs, with the cyclic garbage collector paused while each run is timed."""
-    function()  # warm up
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        gc.disable()
-        try:
-            started = time.perf_counter()
-            function()
-            times.append(time.perf_counter() - started)
-        finally:
-            gc.enable()
-    return min(times)
-
-
-def command(*args: str) -> list[str]:
-    found = shutil.which("symrf")
-    return [found, *args] if found else [sys.executable, "-m", "symrf", *args]
-
-
 def run(*args: str) -> None:
-    subprocess.run(command(*args), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(symrf_command(*args), check=True, stdout=subprocess.DEVNULL)
 
 
 def zoo_versus_one_layer(repeats: int) -> None:
-    baseline = best_of(repeats, lambda: run("rf", "conv(3)"))
-    whole = best_of(repeats, lambda: run("zoo", "--json"))
+    run("rf", "conv(3)")  # warm up
+    run("zoo", "--json")
+    baseline = best_of(repeats, lambda: run("rf", "conv(3)"), pause_gc=True)
+    whole = best_of(repeats, lambda: run("zoo", "--json"), pause_gc=True)
     print(f"zoo: symrf zoo --json {whole * 1e3:.0f} ms, symrf rf \"conv(3)\" {baseline * 1e3:.0f} ms: "
           f"ratio {whole / baseline:.2f} (target < 3)")
 
@@ -58,7 +38,8 @@ def residual_blocks(repeats: int) -> None:
 
     def analysed(count: int) -> float:
         network = Network.of([conv(7, 2, p=3)] + [block] * count)
-        return best_of(repeats, lambda: analyze(network).rf)
+        analyze(network)  # warm up
+        return best_of(repeats, lambda: analyze(network).rf, pause_gc=True)
 
     one, two = analysed(1000), analysed(2000)
     print(f"residual blocks: 1,000 in {one * 1e3:.1f} ms, 2,000 in {two * 1e3:.1f} ms: ratio {two / one:.2f} "

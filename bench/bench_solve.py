@@ -14,32 +14,19 @@ run; it asserts nothing.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-import time
 
 from sympy.core.cache import clear_cache
+from timing import best_of, symrf_command
 
 from symrf import closed_form, parse, solve, sweep
 from symrf.chain import ChainAnalysis
 from symrf.closed_forms import summarize
 
 
-def best_of(repeats: int, function, setup=None) -> float:
-    times = []
-    for _ in range(repeats):
-        if setup is not None:
-            setup()
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def command_line(repeats: int) -> None:
-    symrf = shutil.which("symrf")
-    command = [symrf] if symrf else [sys.executable, "-m", "symrf"]
+    command = symrf_command()
 
     def run(*args: str) -> None:
         subprocess.run([*command, *args], check=True, stdout=subprocess.DEVNULL)

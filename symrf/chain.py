@@ -232,10 +232,7 @@ class ChainAnalysis:
 
     @cached_property
     def free_symbols(self) -> frozenset[sympy.Symbol]:
-        found = set(self.network.free_symbols)
-        if isinstance(self.input_size, sympy.Expr):
-            found |= self.input_size.free_symbols
-        return frozenset(found)
+        return analysis_symbols(self.network, self.input_size)
 
     def input_interval(self, feature: int = 0) -> tuple[Value, Value]:
         """The first and last input pixels that output feature ``feature`` sees."""
@@ -275,6 +272,14 @@ class ChainAnalysis:
 
     def __repr__(self) -> str:
         return f"ChainAnalysis(rf={self.rf}, jump={self.jump}, effective_padding={self.effective_padding})"
+
+
+def analysis_symbols(network, input_size: Value | None) -> frozenset[sympy.Symbol]:
+    """The symbols of a network and of its input size: what ``subs`` of an analysis can give values to."""
+    found = set(network.free_symbols)
+    if isinstance(input_size, sympy.Expr):
+        found |= input_size.free_symbols
+    return frozenset(found)
 
 
 def _half(value: Value, half: sympy.Rational) -> Value:

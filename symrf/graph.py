@@ -51,6 +51,7 @@ import sympy
 
 from . import recurrence as rec
 from .axes import common_axis_count
+from .chain import analysis_symbols
 from .errors import EmptyOutputError, LayerError, SymrfError
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
 from .network import Network, Parallel, Repeat
@@ -917,10 +918,7 @@ class GraphAnalysis:
 
     @cached_property
     def free_symbols(self) -> frozenset[sympy.Symbol]:
-        found = set(self.network.free_symbols)
-        if isinstance(self.input_size, sympy.Expr):
-            found |= self.input_size.free_symbols
-        return frozenset(found)
+        return analysis_symbols(self.network, self.input_size)
 
     def row(self, index: int) -> NodeResult:
         """The results of node ``index`` (1-based, topological order)."""
