@@ -7,7 +7,9 @@
 
 from importlib import import_module
 
-from .chain import ChainAnalysis, LayerResult, analyze
+from .analysis import Analysis, Row
+from .chain import ChainAnalysis
+from .dispatch import analyze
 from .errors import SymrfError
 from .layers import Layer, conv, convt, global_pool, pool, upsample
 from .network import Network, Repeat, parallel, repeat, residual
@@ -16,6 +18,8 @@ from .symbols import symbol
 
 #: Public names whose modules load on first use, so that ``import symrf`` (and every CLI call) stays light.
 _LAZY = {
+    "AxesAnalysis": "per_axis",
+    "GraphAnalysis": "graph",
     "ClosedFormAnalysis": "closed_forms",
     "closed_form": "closed_forms",
     "sweep": "closed_forms",
@@ -33,12 +37,15 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'symrf' has no attribute {name!r}")
 
 __all__ = [
+    "Analysis",
+    "AxesAnalysis",
     "ChainAnalysis",
     "ClosedFormAnalysis",
+    "GraphAnalysis",
     "Layer",
-    "LayerResult",
     "Network",
     "Repeat",
+    "Row",
     "Solution",
     "SymrfError",
     "analyze",

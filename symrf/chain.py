@@ -6,57 +6,26 @@ Numeric chains run as plain Python integer loops; chains with symbols keep their
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import cached_property
+from typing import Any
 
 import sympy
 
 from . import recurrence as rec
-from .errors import EmptyOutputError, SymrfError
+from .analysis import Analysis, Row, substitution
+from .errors import EmptyOutputError
+from .latex import derivation
 from .layers import Layer, Value, as_value
+from .naming import layer_names
 from .network import Network
 from .series import StridedSum
-
-#: Quantities reported for every layer and for the whole network, in table order.
-QUANTITIES = ("rf", "jump", "effective_padding", "start", "center")
 
 #: Above this many factors, printers write symbolic values in nested (Horner) form instead of flat sums.
 FLAT_FORM_LIMIT = 400
 
 
-@dataclass(frozen=True, slots=True)
-class LayerResult:
-    """What feature 0 of one layer's output sees, in input pixels (0-based)."""
-
-    index: int  # 1-based position in the chain
-    name: str
-    layer: Layer
-    rf: Value
-    jump: Value
-    effective_padding: Value
-    start: Value
-    center: Value
-    size: Value | None
-
-
-def layer_names(layers: tuple[Layer, ...]) -> tuple[str, ...]:
-    """Display names: a layer's own name, else its kind and a per-kind counter (``conv1``, ``pool1``, ``conv2``).
-
-    Named layers do not count, so ``conv(3, name="stem"), conv(3)`` is named ``stem, conv1``.
-    """
-    counters: dict[str, int] = {}
-    names = []
-    for layer in layers:
-        if layer.name:
-            names.append(layer.name)
-            continue
-        counters[layer.kind] = counters.get(layer.kind, 0) + 1
-        names.append(f"{layer.kind}{counters[layer.kind]}")
-    return tuple(names)
-
-
-class ChainAnalysis:
+class ChainAnalysis(Analysis):
     """The receptive-field quantities of a chain, per layer and for the whole network.
 
     >>> a = analyze("conv(3), pool(2, 2), conv(3), pool(2, 2), conv(3), conv(3), pool(2, 2)")
@@ -64,13 +33,16 @@ class ChainAnalysis:
     (30, 8, 0, 29/2)
     >>> [row.rf for row in a]
     [3, 4, 8, 10, 18, 26, 30]
+
+    Numeric chains run as a plain integer loop; symbolic chains keep their per-layer sums as
+    :class:`~symrf.series.StridedSum`, and rows are built only when asked for.
     """
 
     def __init__(self, network: Network, input_size: Value | None = None) -> None:
         self.network = network
         self.layers: tuple[Layer, ...] = network.layers
         self.input_size = input_size
-        self.is_numeric = network.is_numeric and (input_size is None or type(input_size) is int)
+        self._is_numeric = network.is_numeric and (input_size is None or type(input_size) is int)
         kernels = [layer.kernel if layer.dilation == 1 else rec.effective_kernel(layer.kernel, layer.dilation)
                    for layer in self.layers]
         if self.is_numeric:
@@ -140,8 +112,10 @@ class ChainAnalysis:
 
     @cached_property
     def names(self) -> tuple[str, ...]:
-        """Each layer's display name (see :func:`layer_names`)."""
+        """Each layer's display name (see :func:`symrf.naming.layer_names`)."""
         return layer_names(self.layers)
+
+    # -- per-layer values -------------------------------------------------------------------------------------
 
     # -- per-layer values -------------------------------------------------------------------------------------
     def rf_at(self, length: int) -> Value:
@@ -173,32 +147,25 @@ class ChainAnalysis:
             return None
         return self.sizes[length - 1] if length else self.input_size
 
-    def row(self, index: int) -> LayerResult:
-        """The results of layer ``index`` (1-based)."""
-        if not 1 <= index <= len(self.layers):
-            raise SymrfError(f"there is no layer {index}; the network has {len(self.layers)}")
-        return LayerResult(
-            index, self.names[index - 1], self.layers[index - 1], self.rf_at(index), self.jump_at(index),
-            self.effective_padding_at(index), self.start_at(index), self.center_at(index), self.size_at(index),
+    def value_at(self, quantity: str, length: int) -> Any:
+        return getattr(self, f"{'rf' if quantity == 'rf_min' else quantity}_at")(length)
+
+    def _row(self, index: int) -> Row:
+        layer = self.layers[index - 1]
+        rf = self.rf_at(index)
+        return Row(
+            index, self.names[index - 1], layer.kind, layer, (self.names[index - 2] if index > 1 else "input",),
+            rf, rf, self.jump_at(index), self.effective_padding_at(index), self.start_at(index),
+            self.center_at(index), self.size_at(index), (layer.padding, layer.padding),
         )
 
-    def layer(self, key: int | str) -> LayerResult:
-        """The results of a layer given by 1-based index or by name."""
-        if isinstance(key, str):
-            if key not in self.names:
-                raise SymrfError(f"there is no layer named {key!r}; layers: {', '.join(self.names)}")
-            indices = [i for i, name in enumerate(self.names, start=1) if name == key]
-            if len(indices) > 1:
-                shown = ", ".join(map(str, indices))
-                raise SymrfError(f"several layers are named {key!r} (layers {shown}); ask for one by its index")
-            return self.row(indices[0])
-        return self.row(key)
+    @cached_property
+    def rows(self) -> tuple[Row, ...]:
+        """One row per layer (built on first use; the printers of long symbolic chains read the sums instead)."""
+        return tuple(self._row(i) for i in range(1, len(self.layers) + 1))
 
     def __len__(self) -> int:
         return len(self.layers)
-
-    def __iter__(self) -> Iterator[LayerResult]:
-        return (self.row(i) for i in range(1, len(self.layers) + 1))
 
     # -- totals ----------------------------------------------------------------------------------------------
     @property
@@ -213,6 +180,7 @@ class ChainAnalysis:
 
     @property
     def effective_padding(self) -> Value:
+        """``P``: how far output feature 0's field reaches before input pixel 0."""
         return self.effective_padding_at(len(self.layers))
 
     @property
@@ -230,21 +198,15 @@ class ChainAnalysis:
         """The output size for the given input size (``None`` without one)."""
         return self.size_at(len(self.layers))
 
-    @cached_property
-    def free_symbols(self) -> frozenset[sympy.Symbol]:
-        return analysis_symbols(self.network, self.input_size)
-
-    def input_interval(self, feature: int = 0) -> tuple[Value, Value]:
-        """The first and last input pixels that output feature ``feature`` sees."""
-        first = self.start + feature * self.jump
-        return first, first + self.rf - 1
+    @property
+    def is_numeric(self) -> bool:
+        return self._is_numeric
 
     def form(self, requested: str = "auto") -> str:
         """How printers write symbolic values: "flat" sums of products, or "nested" (Horner) when they are large."""
+        super().form(requested)
         if requested in ("flat", "nested"):
             return requested
-        if requested != "auto":
-            raise SymrfError(f"unknown form {requested!r}; use auto, flat or nested")
         if self.is_numeric or self.rf_sum.flat_size(len(self.layers)) <= FLAT_FORM_LIMIT:
             return "flat"
         return "nested"
@@ -255,76 +217,19 @@ class ChainAnalysis:
         >>> analyze("conv(k, s), conv(k)").subs(k=3, s=2).rf
         7
         """
-        mapping = _substitution(self.free_symbols, {**dict(values or {}), **named})
+        mapping = substitution(self.free_symbols, {**dict(values or {}), **named})
         size = self.input_size
         if isinstance(size, sympy.Expr):
             size = as_value(size.xreplace(mapping), "size", "input ")
         return ChainAnalysis(self.network.xreplace(mapping), size)
 
-    def latex(self, **options: object) -> str:
-        """The step-by-step LaTeX derivation of the RF (see :func:`symrf.latex.derivation`)."""
-        from .latex import derivation
-
+    def latex(self, **options: Any) -> str:
+        """The step-by-step LaTeX derivation of the RF; ``jump``, ``center``, ``document`` and ``form`` as for
+        :func:`symrf.latex.derivation`."""
         return derivation(self, **options)
-
-    def _repr_latex_(self) -> str:
-        return "$$" + self.latex() + "$$"
-
-    def __repr__(self) -> str:
-        return f"ChainAnalysis(rf={self.rf}, jump={self.jump}, effective_padding={self.effective_padding})"
-
-
-def analysis_symbols(network, input_size: Value | None) -> frozenset[sympy.Symbol]:
-    """The symbols of a network and of its input size: what ``subs`` of an analysis can give values to."""
-    found = set(network.free_symbols)
-    if isinstance(input_size, sympy.Expr):
-        found |= input_size.free_symbols
-    return frozenset(found)
 
 
 def _half(value: Value, half: sympy.Rational) -> Value:
     if type(value) is int and value % 2 == 0:
         return value // 2
     return value * half
-
-
-def _substitution(symbols: frozenset[sympy.Symbol], values: Mapping[object, object]) -> dict:
-    by_name = {sym.name: sym for sym in symbols}
-    mapping = {}
-    for key, value in values.items():
-        name = key.name if isinstance(key, sympy.Symbol) else str(key)
-        if name not in by_name:
-            known = ", ".join(sorted(by_name)) or "none"
-            raise SymrfError(f"there is no symbol {name!r} in this network (its symbols: {known})")
-        mapping[by_name[name]] = as_value(value, "value", f"{name}: ")
-    return mapping
-
-
-def analyze(network: Network | str | list, input_size: object = None, *, strict: bool = False) -> ChainAnalysis:
-    """Analyse a chain given as a :class:`~symrf.network.Network`, a list of layers or a spec string.
-
-    Networks with parallel paths, values per axis, "same" padding or other layer kinds (and graphs read from
-    files) are analysed by :func:`symrf.graph.analyze_graph`; ``strict`` makes a misaligned merge an error.
-
-    >>> analyze("conv(3, p=1), pool(2)", input_size=32).size
-    16
-    """
-    if isinstance(network, str):
-        from .spec import parse
-
-        network = parse(network)
-    elif not isinstance(network, Network):
-        from .graph import Graph  # a graph file's DAG is analysed as it is
-
-        if not isinstance(network, Graph):
-            network = Network.of(network if isinstance(network, (list, tuple)) else [network])
-    if strict or isinstance(input_size, (tuple, list)) or not isinstance(network, Network) or not network.is_plain:
-        from .graph import analyze_graph  # several paths or axes, padding modes, other kinds (imported when needed)
-
-        return analyze_graph(network, input_size, strict)
-    if network.has_repeats:  # a block repeated a symbolic number of times: closed forms (no output sizes)
-        from .closed_forms import ClosedFormAnalysis
-
-        return ClosedFormAnalysis(network, input_size)
-    size = None if input_size is None else as_value(input_size, "size", "input ")
-    return ChainAnalysis(network, size)

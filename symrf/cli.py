@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .chain import ChainAnalysis, analyze
+from .analysis import Analysis
+from .dispatch import analyze
 from .errors import SymrfError
 from .spec import parse, parse_value, read_spec
 
@@ -94,45 +95,41 @@ def input_sizes(text: str | None) -> object:
     return parse_value(text, "size")
 
 
-def load(spec: str, input_size: str | None = None, strict: bool = False) -> ChainAnalysis:
+def load(spec: str, input_size: str | None = None, strict: bool = False) -> Analysis:
     """Read a spec (text, a spec file, or a graph file: .toml, .yaml) and analyse it."""
     if spec.lower().endswith((".toml", ".yaml", ".yml")):
         from .graphfile import load_graph
 
-        graph = load_graph(spec)
-        size = graph.input_size if input_size is None else input_sizes(input_size)
-        return analyze(graph.network, size, strict=strict)
-    network = parse(read_spec(spec))
-    return analyze(network, input_sizes(input_size), strict=strict)
+        return analyze(load_graph(spec), input_sizes(input_size), strict=strict)
+    return analyze(parse(read_spec(spec)), input_sizes(input_size), strict=strict)
 
 
-def graph_report(analysis, style: str, paths: bool = False, title: str | None = None) -> None:
-    """Print a graph analysis (several paths or axes) in ``style``; warnings and notes go to stderr."""
-    from . import reports
+def echo(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def report(analysis: Analysis, style: str, form: str = "auto", edges: bool = False, paths: bool = False,
+           title: str | None = None) -> None:
+    """Print any analysis in ``style`` (text, json, latex, markdown); warnings and notes go to stderr."""
+    from . import tables
 
     for warning in analysis.warnings:
         sys.stderr.write(f"symrf: warning: {warning}\n")
     for note in analysis.notes:
         sys.stderr.write(f"symrf: note: {note}\n")
     if style == "json":
-        echo(json.dumps(reports.graph_json(analysis, paths), indent=2))
+        echo(json.dumps(analysis.to_dict(form, edges, paths), indent=2))
     elif style == "latex":
-        echo(reports.latex_table(analysis))
+        echo(tables.latex_table(analysis, form, edges))
     elif style == "markdown":
-        echo(reports.markdown(analysis))
+        echo(tables.markdown(analysis, form, edges))
     else:
-        from .tables import show_table
-
-        show_table(*reports.text_rows(analysis), title=title)
+        tables.show_table(*tables.text_rows(analysis, form, edges), title=title)
         if paths:
-            for merge in analysis.merges if hasattr(analysis, "merges") else ():
+            for merge in analysis.merges:
                 arriving = "; ".join(f"{p.label}: rf {p.rf}, eff. pad {p.effective_padding}, centre {p.center}"
                                      for p in merge.paths)
                 echo(f"{merge.name} <- {arriving}")
-
-
-def echo(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 @app.command("rf")
@@ -159,8 +156,6 @@ def rf_command(
 
     Example: symrf rf "conv(3), pool(2, 2), conv(3)" --input-size 32 --json
     """
-    from . import tables
-
     if sum((as_json, as_latex, as_markdown)) > 1:
         fail("choose at most one of --json, --latex and --markdown")
     if subs is None:
@@ -171,34 +166,18 @@ def rf_command(
         network = substitute_values(parse(read_spec(spec)), parse_assignments(subs))
         analysis = analyze(network, input_sizes(input_size), strict=strict)
     style = "json" if as_json else "latex" if as_latex else "markdown" if as_markdown else "text"
-    if hasattr(analysis, "warnings"):  # several paths or axes: symrf.graph
-        if sweep is not None or edges:
-            fail("--sweep and --edges work on chains; this network has several paths, axes or new layer kinds")
-        graph_report(analysis, style, paths)
-        return
     if sweep is not None:
         from .closed_forms import parse_grid, sweep_report
         from .closed_forms import sweep as sweep_over
 
         if as_latex:
             fail("--sweep prints text, --json or --markdown")
-        report = sweep_report(sweep_over(analysis, parse_grid(sweep)), style)
-        echo(json.dumps(report, indent=2) if as_json else report)
+        if analysis.axis_count > 1 or analysis.merges or analysis.phases is not None:
+            fail("--sweep works on chains and repeated blocks; this network has several paths, axes or up-sampling")
+        swept = sweep_report(sweep_over(analysis, parse_grid(sweep)), style)
+        echo(json.dumps(swept, indent=2) if as_json else str(swept))
         return
-    if not isinstance(analysis, ChainAnalysis):  # a block repeated a symbolic number of times: closed forms
-        from .closed_forms import closed_form_report
-
-        report = closed_form_report(analysis, style)
-        echo(json.dumps(report, indent=2) if as_json else report)
-        return
-    if as_json:
-        echo(json.dumps(tables.to_json(analysis, form.value, edges), indent=2))
-    elif as_latex:
-        echo(tables.latex_table(analysis, form.value, edges))
-    elif as_markdown:
-        echo(tables.markdown(analysis, form.value, edges))
-    else:
-        tables.show_table(*tables.text_rows(analysis, form.value, edges))
+    report(analysis, style, form.value, edges, paths)
 
 
 @app.command("derive")
@@ -218,16 +197,8 @@ def derive_command(
 
     Example: symrf derive "conv(k_1, s_1), conv(k_2, s_2)" --jump --document > rf.tex
     """
-    from .closed_forms import ClosedFormAnalysis
-    from .latex import derivation
-
     analysis = load(spec if spec is not None else WORKED_EXAMPLE)
-    if hasattr(analysis, "warnings"):
-        fail("derive works on chains and repeated blocks; for several paths or axes use symrf rf (--paths)")
-    if isinstance(analysis, ClosedFormAnalysis):  # a repeated block: derive its closed form
-        echo(analysis.latex(document=document))
-        return
-    echo(derivation(analysis, jump=jump, center=center, document=document, form=form.value))
+    echo(analysis.latex(jump=jump, center=center, document=document, form=form.value))
 
 
 @app.command("solve")
@@ -307,7 +278,7 @@ def zoo_command(
 
     Example: symrf zoo resnet50 --layer layer3 --json
     """
-    from . import reports, zoo
+    from . import tables, zoo
 
     if sum((as_json, as_latex, as_markdown)) > 1:
         fail("choose at most one of --json, --latex and --markdown")
@@ -317,24 +288,18 @@ def zoo_command(
             fail("--layer needs a model: symrf zoo NAME --layer LAYER")
         rows = zoo.table(size)
         if as_json:
-            echo(json.dumps(reports.zoo_json(rows), indent=2))
+            echo(json.dumps(tables.zoo_json(rows), indent=2))
         elif as_latex:
-            echo(reports.zoo_latex(rows))
+            echo(tables.zoo_latex(rows))
         elif as_markdown:
-            echo(reports.zoo_markdown(rows))
+            echo(tables.zoo_markdown(rows))
         else:
-            from .tables import show_table
-
-            show_table(list(reports.ZOO_HEADINGS), reports.zoo_cells(rows), left=("model", "final layer"))
+            tables.show_table(list(tables.ZOO_HEADINGS), tables.zoo_cells(rows), left=("model", "final layer"))
         return
     model = zoo.get(name)
     analysis = zoo.analysis(name, size)
-    if not hasattr(analysis, "warnings"):  # a plain chain: let the graph reports show it too
-        from .graph import analyze_graph
-
-        analysis = analyze_graph(model.network, analysis.input_size)
     if layer is not None:
-        found = reports.layer_json(analysis, layer)
+        found = tables.layer_json(analysis, layer)
         if as_json:
             echo(json.dumps(found, indent=2))
         else:
@@ -344,9 +309,11 @@ def zoo_command(
         return
     style = "json" if as_json else "latex" if as_latex else "markdown" if as_markdown else "text"
     if style == "text":
-        echo(f"{model.name}: {model.description} (input {reports._cell(analysis.input_size)})")
+        shown_size = "×".join(map(str, analysis.input_size)) if isinstance(analysis.input_size, tuple) else \
+            analysis.input_size
+        echo(f"{model.name}: {model.description} (input {shown_size})")
         echo(f"source: {model.source}")
-    graph_report(analysis, style, paths, title=model.name if style == "text" else None)
+    report(analysis, style, paths=paths, title=model.name if style == "text" else None)
 
 
 def _version(value: bool) -> None:

@@ -1,32 +1,10 @@
 """Closed forms for networks with blocks repeated a symbolic number of times.
 
-A segment of a network (a layer, a block, a whole network) acts on the field of one output feature as an affine map
-of input-pixel intervals: feature ``x`` of its output sees ``[x*J - P, x*J - P + R]`` of its input. So a segment is
-summarised by four numbers (a :class:`Summary`):
-
-- the span ``R = rf - 1`` (distance from the first to the last pixel seen),
-- the jump ``J`` (effective stride),
-- the effective padding ``P`` (how far feature 0 reaches before pixel 0; ``start = -P``),
-- the centre ``C = R/2 - P`` of feature 0's field.
-
-A single layer with effective kernel ``k' = d(k - 1) + 1``, stride ``s`` and padding ``p`` is
-``R = k' - 1, J = s, P = p, C = (k' - 1)/2 - p``. Segment ``A`` followed by segment ``B`` is::
-
-    R = R_A + J_A R_B,   J = J_A J_B,   P = P_A + J_A P_B,   C = C_A + J_A C_B
-
-(substitute the interval of ``B``'s feature into ``A``'s map). Folding this over a chain gives the textbook sums
-``r = 1 + sum_l (k'_l - 1) prod_{i<l} s_i`` (Araujo, Norris & Sim, Distill 2019). Repeating ``B`` ``n`` times
-applies the rule ``n - 1`` times, so each additive quantity ``X`` in ``{R, P, C}`` becomes a geometric series::
-
-    X = X_B (1 + J_B + ... + J_B^(n-1)) = X_B (J_B^n - 1)/(J_B - 1)   (J_B != 1),   n X_B   (J_B = 1),
-    J = J_B^n.
-
-The two branches are built directly (not through ``summation`` or ``rsolve``): when ``J_B`` is the integer 1 (or
-decidably 1) the linear branch is chosen, when it is decidably not 1 the geometric one, and otherwise the result is
-``Piecewise((n X_B, J_B = 1), (X_B (J_B^n - 1)/(J_B - 1), True))``, with ``J_B = 1`` written as "every stride in
-``J_B`` is 1" and those strides set to 1 inside that branch; no branch ever divides by zero. The formulas hold on
-the symbols' domains (counts are positive); a count of 0 is handled by :meth:`ClosedFormAnalysis.subs`, which
-rebuilds the network.
+The quantities are those of :mod:`symrf.segments` (a segment's span, jump, effective padding and centre, composed
+affinely and repeated as a geometric series); this module presents them as an analysis (:class:`ClosedFormAnalysis`),
+a derivation, exact evaluation (:func:`exact_function`) and sweeps over a grid of values. The formulas hold on the
+symbols' domains (counts are positive); a count of 0 is handled by :meth:`ClosedFormAnalysis.subs`, which rebuilds
+the network.
 """
 
 from __future__ import annotations
@@ -38,17 +16,33 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property, lru_cache, reduce
+from functools import cached_property, reduce
+from typing import Any
 
 import sympy
 
 from . import recurrence as rec
-from .chain import ChainAnalysis, _substitution
-from .errors import SymrfError
-from .layers import Layer, Value
+from .analysis import Analysis, Row, substitution
+from .chain import ChainAnalysis
+from .errors import EmptyOutputError, SymrfError
+from .latex import closed_form_derivation, latex_value, wrap_document
+from .layers import Layer, Value, as_value
+from .naming import Namer
 from .network import Network, Repeat
-from .printing import nested_tex, nested_text, tex, tex_base, tex_factor
-from .symbols import NAME_PATTERN
+from .printing import json_value, nested_tex, nested_text
+from .segments import (
+    Summary,
+    _expr,
+    _normal,
+    _power,
+    geometric_sum,
+    is_one,
+    summarize,
+    tidy,
+    unit_condition,
+)
+from .spec import parse
+from .symbols import NAME_PATTERN, symbol
 
 __all__ = [
     "ClosedFormAnalysis",
@@ -56,7 +50,6 @@ __all__ = [
     "SweepTable",
     "closed_form",
     "closed_form_derivation",
-    "closed_form_report",
     "exact_function",
     "geometric_sum",
     "horner_form",
@@ -77,324 +70,11 @@ __all__ = [
 #: :class:`~symrf.network.Repeat` with an integer count and is evaluated through its closed form.
 MAX_EXPANDED_LAYERS = 1_000_000
 
-#: Most bits of an exact intermediate value (a power ``J**n``); beyond it evaluation refuses instead of hanging.
-MAX_EXACT_BITS = 20_000_000
-
 #: Most points of a sweep.
 MAX_SWEEP_POINTS = 50_000_000
 
 _HALF = sympy.Rational(1, 2)
 
-_DOCUMENT_HEADER = (
-    "\\documentclass{article}\n\\usepackage[margin=2cm]{geometry}\n\\usepackage{amsmath}\n"
-    "\\allowdisplaybreaks\n\\begin{document}\n"
-)
-_DOCUMENT_FOOTER = "\\end{document}\n"
-
-
-# -- the algebra of segments ----------------------------------------------------------------------------------
-
-
-def _normal(value: Value) -> Value:
-    """Sympy integers as ``int``; other values unchanged."""
-    if isinstance(value, sympy.Expr) and value.is_Integer:
-        return int(value)
-    return value
-
-
-def is_one(value: Value) -> bool | None:
-    """Whether ``value`` equals 1: ``True``, ``False``, or ``None`` when sympy cannot decide.
-
-    >>> from symrf.closed_forms import is_one
-    >>> is_one(1), is_one(2 * symbol("s")), is_one(symbol("s"))
-    (True, False, None)
-    """
-    if type(value) is int:
-        return value == 1
-    # A jump is a product of powers of strides. Read it factor by factor first: an integer base > 1 makes it > 1;
-    # powers of symbols alone may be 1 (every symbol 1). sympy's assumptions take ~0.1 s on 50 factors.
-    undecided = True
-    for factor in sympy.Mul.make_args(value):
-        base, exponent = factor.as_base_exp()
-        if not exponent.is_positive:
-            undecided = False
-            break
-        if base.is_Integer and base > 1:
-            return False
-        if not (base.is_Symbol and base.is_positive):
-            undecided = False
-            break
-    if undecided and value.is_Mul | value.is_Pow | value.is_Symbol:
-        return None
-    return (value - 1).is_zero  # as sympy.Eq decides
-
-
-def unit_condition(jump: sympy.Expr) -> tuple[sympy.Basic, dict[sympy.Symbol, sympy.Integer]]:
-    """The condition ``J = 1`` for a symbolic jump, and the symbols it fixes to 1.
-
-    A jump is a product of strides and of powers of strides with positive counts, all positive integers, so it is 1
-    exactly when each base is 1: ``s_1 s_2 = 1`` is ``s_1 = 1 and s_2 = 1``, and ``(s^n)^m = 1`` is ``s = 1``.
-
-    >>> from symrf.closed_forms import unit_condition
-    >>> unit_condition(symbol("s") ** symbol("n"))
-    (Eq(s, 1), {s: 1})
-    >>> unit_condition(symbol("s_1") * symbol("s_2"))[0]
-    Eq(s_1, 1) & Eq(s_2, 1)
-    """
-    bases = []
-    for factor in sympy.Mul.make_args(jump):
-        while factor.is_Pow and factor.exp.is_positive:
-            factor = factor.base
-        bases.append(factor)
-    equalities = [sympy.Eq(base, 1, evaluate=not base.is_Symbol) for base in dict.fromkeys(bases)]
-    condition = equalities[0] if len(equalities) == 1 else sympy.And(*equalities, evaluate=False)
-    return condition, {base: sympy.Integer(1) for base in bases if base.is_Symbol}
-
-
-def geometric_sum(ratio: Value, count: Value) -> Value:
-    """``1 + J + ... + J^(n-1)``: ``n`` when ``J = 1``, else ``(J^n - 1)/(J - 1)``; a ``Piecewise`` if undecided.
-
-    Integers give exact integers.
-
-    >>> geometric_sum(2, 5), geometric_sum(1, 5)
-    (31, 5)
-    >>> geometric_sum(symbol("s"), symbol("n"))
-    Piecewise((n, Eq(s, 1)), ((s**n - 1)/(s - 1), True))
-    """
-    if type(ratio) is int and type(count) is int:
-        return count if ratio == 1 else (_power(ratio, count) - 1) // (ratio - 1)
-    return _two_branches(ratio, count, 1)
-
-
-def _two_branches(ratio: Value, count: Value, value: Value) -> Value:
-    """``value * (1 + J + ... + J^(n-1))``, the branch chosen directly when ``J = 1`` is decided, else a
-    ``Piecewise`` whose branch ``J = 1`` has the strides that make up ``J`` set to 1, and whose other branch knows
-    that inner conditions ``J = 1`` are false."""
-    if value == 0:
-        return 0
-    one = is_one(ratio)
-    if one:
-        return _normal(count * value)
-    if one is False:
-        return _normal(value * (ratio**count - 1) / (ratio - 1))
-    condition, at_one = unit_condition(ratio)
-    expr = _expr(value)
-    return sympy.Piecewise(
-        (count * expr.xreplace(at_one), condition),
-        (expr.xreplace({condition: sympy.false}) * (ratio**count - 1) / (ratio - 1), sympy.true),
-        evaluate=False,  # the branches are already exclusive and simplified: skip sympy's costly collapsing
-    )
-
-
-def _power(base: int, exponent: int) -> int:
-    """``base**exponent`` for Python ints, refusing results too large to hold."""
-    if exponent > 0 and abs(base) > 1 and exponent * (abs(base).bit_length() - 1) > MAX_EXACT_BITS:
-        raise SymrfError(f"{base}**{exponent} is too large to evaluate exactly (more than {MAX_EXACT_BITS:,} bits)")
-    return base**exponent
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """What a segment does to the field of one feature: ``x -> [x*J - P, x*J - P + R]`` in its input's pixels.
-
-    ``span`` is ``R = rf - 1``, ``jump`` is ``J``, ``effective_padding`` is ``P`` and ``center`` is
-    ``C = R/2 - P``. Segments compose with :meth:`then` and repeat with :meth:`repeated`.
-
-    >>> a = Summary.of_layer(conv(3, 2, 1))
-    >>> a
-    Summary(span=2, jump=2, effective_padding=1, center=0)
-    >>> a.then(a)
-    Summary(span=6, jump=4, effective_padding=3, center=0)
-    """
-
-    span: Value
-    jump: Value
-    effective_padding: Value
-    center: Value
-
-    @classmethod
-    def identity(cls) -> Summary:
-        """The empty segment: it sees exactly its own pixel."""
-        return cls(0, 1, 0, 0)
-
-    @classmethod
-    def of_layer(cls, layer: Layer) -> Summary:
-        """One layer: ``R = k' - 1, J = s, P = p, C = (k' - 1)/2 - p`` with ``k' = d(k - 1) + 1``."""
-        kernel = rec.effective_kernel(layer.kernel, layer.dilation)
-        return cls(kernel - 1, layer.stride, layer.padding, rec.center(kernel, layer.padding))
-
-    def then(self, other: Summary) -> Summary:
-        """This segment followed by ``other``.
-
-        ``R = R_A + J_A R_B, J = J_A J_B, P = P_A + J_A P_B, C = C_A + J_A C_B``.
-        """
-        jump = self.jump
-        return Summary(
-            _normal(self.span + jump * other.span),
-            _normal(jump * other.jump),
-            _normal(self.effective_padding + jump * other.effective_padding),
-            _normal(self.center + jump * other.center),
-        )
-
-    def repeated(self, count: Value) -> Summary:
-        """``count`` copies in sequence: ``X = X_B (J_B^n - 1)/(J_B - 1)`` (``n X_B`` when ``J_B = 1``), ``J = J_B^n``.
-
-        >>> Summary.of_layer(conv(3, 2)).repeated(3)
-        Summary(span=14, jump=8, effective_padding=0, center=7)
-        >>> Summary.of_layer(conv("k", "s")).repeated(symbol("n")).span
-        Piecewise((n*(k - 1), Eq(s, 1)), ((k - 1)*(s**n - 1)/(s - 1), True))
-        """
-        if type(count) is int and count < 0:
-            raise SymrfError(f"a block cannot be repeated a negative number of times ({count})")
-        ratio = self.jump
-        fields = (self.span, self.effective_padding, self.center)
-        if type(ratio) is int and type(count) is int:
-            factor = geometric_sum(ratio, count)
-            span, padding, center = (_normal(value * factor) for value in fields)
-            return Summary(span, _power(ratio, count), padding, center)
-        span, padding, center = (_two_branches(ratio, count, value) for value in fields)
-        return Summary(span, _normal(ratio**count), padding, center)
-
-
-def _expr(value: Value) -> sympy.Expr:
-    return sympy.Integer(value) if type(value) is int else sympy.sympify(value)
-
-
-def _chain_summary(layers: Sequence[Layer]) -> Summary:
-    """A run of plain layers, folded with :meth:`Summary.then`.
-
-    Symbolic runs group the layers that share one jump and build each sum once (as :mod:`symrf.series` does), so
-    that long symbolic chains cost O(L^2) factors rather than O(L^3) sympy operations.
-    """
-    if all(layer.is_numeric for layer in layers):
-        summary = Summary.identity()
-        for layer in layers:
-            summary = summary.then(Summary.of_layer(layer))
-        return summary
-    spans: list[sympy.Expr] = []
-    paddings: list[sympy.Expr] = []
-    centers: list[sympy.Expr] = []
-    group: tuple[list, list, list] = ([], [], [])
-    jump: Value = 1
-
-    def flush() -> None:
-        for total, terms in zip((spans, paddings, centers), group):
-            if terms:
-                total.append(sympy.Add(*terms) * jump)
-            terms.clear()
-
-    for layer in layers:
-        kernel = rec.effective_kernel(layer.kernel, layer.dilation)
-        group[0].append(kernel - 1)
-        group[1].append(layer.padding)
-        group[2].append((kernel - 1) * _HALF - layer.padding)
-        if layer.stride != 1:
-            flush()
-            jump = jump * layer.stride
-    flush()
-    span, padding, center = (_normal(sympy.Add(*terms)) for terms in (spans, paddings, centers))
-    return Summary(span, _normal(jump), padding, center)
-
-
-@lru_cache(maxsize=512)
-def summarize(network: Network) -> Summary:
-    """The :class:`Summary` of a network: runs of layers folded, repeated blocks as geometric series.
-
-    >>> summarize(parse("n * [conv(3)]"))
-    Summary(span=2*n, jump=1, effective_padding=0, center=n)
-    >>> summarize(parse("m * [n * [conv(3)], pool(2)]")).span
-    (2**m - 1)*(2*n + 1)
-    """
-    summary = Summary.identity()
-    run: list[Layer] = []
-    for item in network.items:
-        if type(item) is Layer and item.is_plain:
-            run.append(item)
-            continue
-        if type(item) is not Repeat:
-            raise SymrfError(
-                f"closed forms cover chains of conv and pool layers with explicit padding, and blocks of them "
-                f"repeated; {item!r} is not one (symrf.analyze handles it)"
-            )
-        if run:
-            summary = summary.then(_chain_summary(run))
-            run = []
-        summary = summary.then(summarize(item.body).repeated(item.count))
-    if run:
-        summary = summary.then(_chain_summary(run))
-    return summary
-
-
-def _tidy(value: Value) -> Value:
-    """A quantity as printed: a ``Piecewise`` pulled to the top (each branch a whole formula, with the symbols its
-    condition fixes substituted), integers as ``int``."""
-    if type(value) is int:
-        return value
-    if value.has(sympy.Piecewise):
-        value = _lift(value)
-    if isinstance(value, sympy.Piecewise):
-        value = sympy.Piecewise(*((_factored(expr), cond) for expr, cond in value.args), evaluate=False)
-    else:
-        value = _factored(value)
-    return _normal(value)
-
-
-#: Largest expression (in nodes) that :func:`_tidy` factors; beyond it factoring costs more than it helps reading.
-_FACTOR_LIMIT = 80
-
-
-def _factored(expr: sympy.Basic) -> sympy.Basic:
-    """``expr`` with common numeric factors pulled out (``k/2 - 1/2`` as ``(k - 1)/2``) when it is small."""
-    for count, _ in enumerate(sympy.preorder_traversal(expr)):
-        if count > _FACTOR_LIMIT:
-            return expr
-    return sympy.factor_terms(expr)
-
-
-def _lift(expr: sympy.Basic) -> sympy.Basic:
-    """``f(Piecewise((a, c), (b, True)))`` as ``Piecewise((f(a), c), (f(b), True))``.
-
-    A cheap :func:`sympy.piecewise_fold` for the common case of one piecewise argument per node (the general fold
-    is used when there are several).
-    """
-    if not expr.args or not expr.has(sympy.Piecewise):
-        return expr
-    if isinstance(expr, sympy.Piecewise):  # splice branches that are themselves piecewise
-        flat = []
-        for branch, condition in expr.args:
-            branch = _lift(branch)
-            if not isinstance(branch, sympy.Piecewise):
-                flat.append((branch, condition))
-                continue
-            for inner, inner_condition in branch.args:
-                both = inner_condition if condition is sympy.true else sympy.And(condition, inner_condition)
-                if both is not sympy.false:
-                    flat.append(_fix(inner, both))
-        return sympy.Piecewise(*flat, evaluate=False)
-    args = [_lift(arg) for arg in expr.args]
-    pieces = [index for index, arg in enumerate(args) if isinstance(arg, sympy.Piecewise)]
-    if len(pieces) != 1 or not (expr.is_Add or expr.is_Mul or expr.is_Pow):
-        folded = sympy.piecewise_fold(expr.func(*args))
-        if isinstance(folded, sympy.Piecewise):  # its branches combine conditions: substitute what they fix
-            folded = sympy.Piecewise(*(_fix(e, c) for e, c in folded.args), evaluate=False)
-        return folded
-    index = pieces[0]
-    branches = []
-    for branch, condition in args[index].args:
-        replaced = list(args)
-        replaced[index] = branch
-        lifted = expr.func(*replaced)
-        branches.append(_fix(lifted, condition) if condition is not sympy.true else (lifted, condition))
-    return sympy.Piecewise(*branches, evaluate=False)
-
-
-def _fix(expr: sympy.Basic, condition: sympy.Basic) -> tuple[sympy.Basic, sympy.Basic]:
-    """A branch with the symbols its condition sets (``s = 1``, ``s = 1 & t = 1``) substituted."""
-    equalities = condition.args if isinstance(condition, sympy.And) else (condition,)
-    fixed = {
-        eq.lhs: eq.rhs for eq in equalities if isinstance(eq, sympy.Equality) and eq.lhs.is_Symbol and eq.rhs.is_Number
-    }
-    return (expr.xreplace(fixed) if fixed else expr), condition
 
 
 # -- substitution ---------------------------------------------------------------------------------------------
@@ -421,7 +101,7 @@ def substitute_values(network: Network, values: Mapping[object, object]) -> Netw
     >>> substitute_values(parse("n * [conv(k)]"), {"k": 3, "n": 2})
     conv(3), conv(3)
     """
-    mapping = _substitution(network.free_symbols, values)
+    mapping = substitution(network.free_symbols, values)
     return substitute(network, mapping) if network.is_plain else network.xreplace(mapping)
 
 
@@ -454,12 +134,12 @@ def _substituted(network: Network, mapping: dict, limit: int) -> tuple[list, int
 # -- the analysis object ----------------------------------------------------------------------------------------
 
 
-class ClosedFormAnalysis:
+class ClosedFormAnalysis(Analysis):
     """The receptive-field quantities of a network with repeated blocks, as closed forms in the counts.
 
-    It has the top-level attributes of :class:`~symrf.chain.ChainAnalysis` (``rf``, ``jump``,
-    ``effective_padding``, ``start``, ``center``, ``free_symbols``, ``subs``, ``latex``); per-layer rows exist only
-    once every count is an integer (``subs`` then returns a :class:`~symrf.chain.ChainAnalysis`).
+    Rows are listed for the layers outside symbolic repeats and for each repeated block as a whole (``kind
+    "repeat"``); the layers inside a block repeated a symbolic number of times have no rows until the count has
+    a value (``subs`` then gives a :class:`~symrf.chain.ChainAnalysis` with every layer), and a note says so.
 
     >>> a = closed_form("n * [conv(k, s)]")
     >>> a.rf
@@ -468,106 +148,129 @@ class ClosedFormAnalysis:
     n*(k - 1) + 1
     >>> a.subs(k=3, s=2, n=4).rf
     31
+    >>> [(row.name, row.rf) for row in analyze("conv(3), n * [conv(3)]")]
+    [('conv1', 3), ('repeat1', 2*n + 3)]
     """
 
-    def __init__(self, network: Network, input_size: object = None) -> None:
-        if input_size is not None:
-            raise SymrfError(
-                "output sizes have no closed form through a block repeated a symbolic number of times; "
-                "give the count a value first (for instance .subs(n=4) or --subs n=4)"
-            )
+    def __init__(self, network: Network, input_size: Value | None = None) -> None:
         self.network = network
-        self.input_size = None
-        self.size = None
-        self.sizes = None
+        self.input_size = input_size
         self.summary = summarize(network)
 
     @cached_property
     def rf(self) -> Value:
         """The receptive field size ``1 + R`` of the network's output, in input pixels."""
-        return _tidy(_normal(1 + self.summary.span))
+        return tidy(_normal(1 + self.summary.span))
 
     @cached_property
     def jump(self) -> Value:
         """The effective stride ``J``: input pixels between neighbouring output features."""
-        return _tidy(self.summary.jump)
+        return tidy(self.summary.jump)
 
     @cached_property
     def effective_padding(self) -> Value:
         """``P``: how far output feature 0's field reaches before input pixel 0."""
-        return _tidy(self.summary.effective_padding)
+        return tidy(self.summary.effective_padding)
 
     @cached_property
     def start(self) -> Value:
         """``-P``: the first input pixel that output feature 0 sees."""
-        return _tidy(_normal(-self.summary.effective_padding))
+        return tidy(_normal(-self.summary.effective_padding))
 
     @cached_property
     def center(self) -> Value:
         """``(rf - 1)/2 - P``: the centre of feature 0's field; feature ``x``'s is ``center + x * jump``."""
-        return _tidy(self.summary.center)
-
-    @cached_property
-    def free_symbols(self) -> frozenset[sympy.Symbol]:
-        return self.network.free_symbols
-
-    @cached_property
-    def counts(self) -> frozenset[sympy.Symbol]:
-        """The symbols that appear in repetition counts."""
-        return frozenset(self.network.count_symbols)
+        return tidy(self.summary.center)
 
     @property
-    def is_numeric(self) -> bool:
-        return not self.free_symbols
+    def size(self) -> Value | None:
+        """The output size for the given input size: ``None`` without one, or where a repeated block changes the
+        size (a note says so)."""
+        return self.rows[-1].size if self.rows and self.input_size is not None else self.input_size
 
-    def input_interval(self, feature: int = 0) -> tuple[Value, Value]:
-        """The first and last input pixels that output feature ``feature`` sees."""
-        first = _tidy(_normal(self.start + feature * self.jump))
-        return first, _tidy(_normal(first + self.rf - 1))
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self._built[1]
 
-    def subs(self, values: Mapping[object, object] | None = None,
-             **named: object) -> ChainAnalysis | ClosedFormAnalysis:
+    @cached_property
+    def _built(self) -> tuple[tuple[Row, ...], tuple[str, ...]]:
+        namer = Namer()
+        rows: list[Row] = []
+        notes: list[str] = []
+        summary = Summary.identity()
+        size = self.input_size
+        previous = "input"
+        for index, item in enumerate(self.network.items, start=1):
+            if isinstance(item, Repeat):
+                name = namer.name("repeat")
+                summary = summary.then(summarize(item.body).repeated(item.count))
+                padding = None
+                size = self._repeated_size(item, size, name, notes)
+                if item.count.free_symbols:
+                    notes.append(f"{name}: the layers inside {item!r} have no rows while the count is a symbol; "
+                                 f"give it a value (subs) to list them")
+            else:
+                name = namer.name(item.kind, item.name)
+                summary = summary.then(Summary.of_layer(item))
+                padding = (item.padding, item.padding)
+                if size is not None:
+                    size = _layer_size(item, size, name)
+            rf = tidy(_normal(1 + summary.span))
+            rows.append(Row(index, name, "repeat" if isinstance(item, Repeat) else item.kind, item, (previous,),
+                            rf, rf, tidy(summary.jump), tidy(summary.effective_padding),
+                            tidy(_normal(-summary.effective_padding)), tidy(summary.center), size, padding))
+            previous = name
+        return tuple(rows), tuple(notes)
+
+    @staticmethod
+    def _repeated_size(item: Repeat, size: Value | None, name: str, notes: list[str]) -> Value | None:
+        """The size after a repeated block: unchanged when one copy keeps any size, else unknown (with a note)."""
+        if size is None:
+            return None
+        if not item.body.has_repeats:
+            probe = symbol("m_size")
+            try:
+                out = ChainAnalysis(item.body, probe).size
+            except SymrfError:
+                out = None
+            if out is not None and sympy.expand(out - probe) == 0:
+                return size
+        notes.append(f"{name}: the output size after a symbolic number of repetitions is not computed")
+        return None
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        return self._built[0]
+
+    def subs(self, values: Mapping[object, object] | None = None, **named: object) -> Analysis:
         """The analysis of the network with symbols given values; once no symbolic count is left, a
         :class:`~symrf.chain.ChainAnalysis` (with per-layer rows), whose values equal the closed form's.
 
         >>> closed_form("n * [conv(3), pool(2)]").subs(n=2).rf
         10
         """
-        mapping = _substitution(self.free_symbols, {**dict(values or {}), **named})
+        mapping = substitution(self.free_symbols, {**dict(values or {}), **named})
         network = substitute(self.network, mapping)
+        size = self.input_size
+        if isinstance(size, sympy.Expr):
+            size = as_value(size.xreplace(mapping), "size", "input ")
         if network.has_repeats:
-            return ClosedFormAnalysis(network)
-        return ChainAnalysis(network)
+            return ClosedFormAnalysis(network, size)
+        return ChainAnalysis(network, size)
 
-    def _no_rows(self) -> SymrfError:
-        names = ", ".join(sorted(sym.name for sym in self.counts)) or "the count"
-        example = min((sym.name for sym in self.counts), default="n")
-        return SymrfError(
-            f"per-layer results are not defined while a block is repeated a symbolic number of times ({names}); "
-            f"give the count a value first, for instance .subs({example}=3)"
-        )
+    def latex(self, **options: Any) -> str:
+        """The step-by-step LaTeX derivation of the closed form (see :func:`symrf.latex.closed_form_derivation`)."""
+        return closed_form_derivation(self, **options)
 
-    def row(self, index: int) -> object:
-        raise self._no_rows()
 
-    def layer(self, key: int | str) -> object:
-        raise self._no_rows()
-
-    def __iter__(self) -> Iterator[object]:
-        raise self._no_rows()
-
-    def rf_at(self, length: int) -> Value:
-        raise self._no_rows()
-
-    def latex(self, document: bool = False) -> str:
-        """The step-by-step LaTeX derivation of the closed form (see :func:`closed_form_derivation`)."""
-        return closed_form_derivation(self, document=document)
-
-    def _repr_latex_(self) -> str:
-        return "$$" + latex_value(self.rf) + "$$"
-
-    def __repr__(self) -> str:
-        return f"ClosedFormAnalysis(rf={self.rf}, jump={self.jump}, effective_padding={self.effective_padding})"
+def _layer_size(layer: Layer, size: Value, name: str) -> Value:
+    """The output size of one layer (:func:`symrf.recurrence.output_size`), or an error when it would be empty."""
+    kernel = layer.effective_kernel
+    span = size + 2 * layer.padding - kernel
+    if (type(span) is int and span < 0) or (type(span) is not int and sympy.Lt(span, 0) is sympy.true):
+        raise EmptyOutputError(f"{name} gets an input of size {size}, smaller than its kernel extent {kernel} with "
+                               f"padding {layer.padding}: its output would be empty")
+    return rec.output_size(size, kernel, layer.stride, layer.padding)
 
 
 def closed_form(network: Network | str | list) -> ClosedFormAnalysis:
@@ -584,11 +287,9 @@ def closed_form(network: Network | str | list) -> ClosedFormAnalysis:
 def _network(network: object) -> Network:
     if isinstance(network, Network):
         return network
-    if isinstance(network, (ChainAnalysis, ClosedFormAnalysis)):
+    if isinstance(network, Analysis):
         return network.network
     if isinstance(network, str):
-        from .spec import parse
-
         return parse(network)
     return Network.of(network if isinstance(network, (list, tuple)) else [network])
 
@@ -611,110 +312,6 @@ def horner_form(analysis: ChainAnalysis | Network | str, latex: bool = False) ->
         return str(analysis.rf)
     printer = nested_tex if latex else nested_text
     return printer(analysis.rf_sum, len(analysis))
-
-
-# -- LaTeX ------------------------------------------------------------------------------------------------------
-
-
-def latex_value(value: Value) -> str:
-    """A value in LaTeX as written in papers (see :func:`symrf.printing.tex`): quotients as ``\\frac``, a
-    ``Piecewise`` as a ``cases`` environment.
-
-    >>> print(latex_value(closed_form("n * [conv(3, s)]").rf))
-    \\begin{cases} 1 + 2 n & \\text{if } s = 1 \\\\ 1 + \\frac{2 (s^{n} - 1)}{s - 1} & \\text{otherwise} \\end{cases}
-    """
-    return tex(value)
-
-
-def _repeats(network: Network) -> Iterator[Repeat]:
-    """The repeated blocks of ``network``, inner blocks before the blocks that hold them."""
-    for item in network.items:
-        if isinstance(item, Repeat):
-            yield from _repeats(item.body)
-            yield item
-
-
-def _repeat_lines(block: Repeat, label: str) -> list[str]:
-    """Derivation lines for one repeated block: its span and jump, the recurrence, the sum, the series, the result."""
-    body = summarize(block.body)
-    span, jump, count = _tidy(body.span), _tidy(body.jump), block.count
-    n = latex_value(count)
-    name_r, name_j = f"R_{{{label}}}", f"J_{{{label}}}"
-    lines = [
-        f"\\intertext{{The block repeated ${n}$ times, on its own: span ${name_r} = l_{{{label}}} - 1$ and jump "
-        f"${name_j}$.}}",
-        f"{name_r} &= {latex_value(span)}, \\qquad {name_j} = {latex_value(jump)}",
-        "\\intertext{Each copy widens the field by the block's span times the jump of the copies before it:}",
-        f"R^{{(i)}} &= R^{{(i-1)}} + {name_r} \\, {name_j}^{{\\,i-1}}, \\qquad R^{{(0)}} = 0",
-        f"R^{{({n})}} &= \\sum_{{i=1}}^{{{n}}} {name_r} \\, {name_j}^{{\\,i-1}}"
-        f" = {tex_factor(span)} \\sum_{{i=0}}^{{{n} - 1}} {tex_base(jump)}^{{i}}",
-    ]
-    one = is_one(jump)
-    if one:
-        lines.append(f"&= {latex_value(_normal(count * span))} \\qquad \\text{{since }} {name_j} = 1")
-    elif one is False:
-        lines.append(f"&= {tex_factor(span)} \\, \\frac{{{tex_base(jump)}^{{{n}}} - 1}}{{{latex_value(jump)} - 1}}")
-    else:
-        condition, at_one = unit_condition(jump)
-        other = _tidy(_expr(span).xreplace({condition: sympy.false}))
-        linear = _tidy(count * _expr(span).xreplace(at_one))
-        lines.append(
-            f"&= {tex_factor(other)} \\, \\frac{{{tex_base(jump)}^{{{n}}} - 1}}{{{latex_value(jump)} - 1}}"
-            f" \\qquad \\text{{if }} {sympy.latex(sympy.Not(condition))}"
-        )
-        lines.append(f"R^{{({n})}} &= {latex_value(linear)} \\qquad \\text{{if }} {sympy.latex(condition)}")
-    result = _tidy(body.repeated(count).span)
-    lines.append(f"R^{{({n})}} &= {latex_value(result)}")
-    return lines
-
-
-def closed_form_derivation(analysis: ClosedFormAnalysis | Network | str, document: bool = False) -> str:
-    """The LaTeX derivation of a closed form: for each repeated block (inner blocks first) the block's span and jump,
-    the recurrence over copies, its sum, the geometric series and the simplified result; then the whole network.
-
-    >>> print(closed_form_derivation("n * [conv(3)]"))  # doctest: +NORMALIZE_WHITESPACE
-    \\begin{align*}
-    \\intertext{The block repeated $n$ times, on its own: span $R_{B} = l_{B} - 1$ and jump $J_{B}$.}
-    R_{B} &= 2, \\qquad J_{B} = 1 \\\\
-    \\intertext{Each copy widens the field by the block's span times the jump of the copies before it:}
-    R^{(i)} &= R^{(i-1)} + R_{B} \\, J_{B}^{\\,i-1}, \\qquad R^{(0)} = 0 \\\\
-    R^{(n)} &= \\sum_{i=1}^{n} R_{B} \\, J_{B}^{\\,i-1} = 2 \\sum_{i=0}^{n - 1} 1^{i} \\\\
-    &= 2 n \\qquad \\text{since } J_{B} = 1 \\\\
-    R^{(n)} &= 2 n \\\\
-    \\intertext{The whole network, composing its segments ($R = R_1 + J_1 R_2 + J_1 J_2 R_3 + \\cdots$, $l = 1 + R$):}
-    l &= 1 + 2 n \\\\
-    J &= 1
-    \\end{align*}
-    """
-    if not isinstance(analysis, ClosedFormAnalysis):
-        analysis = closed_form(analysis)
-    blocks = list(_repeats(analysis.network))
-    lines: list[str] = []
-    for index, block in enumerate(blocks, start=1):
-        lines.extend(_repeat_lines(block, "B" if len(blocks) == 1 else f"B_{index}"))
-    lines.append(
-        "\\intertext{The whole network, composing its segments "
-        "($R = R_1 + J_1 R_2 + J_1 J_2 R_3 + \\cdots$, $l = 1 + R$):}"
-    )
-    lines.append(f"l &= {latex_value(analysis.rf)}")
-    lines.append(f"J &= {latex_value(analysis.jump)}")
-    body = _align(lines)
-    return wrap_document(body) if document else body
-
-
-def _align(lines: list[str]) -> str:
-    """An ``align*`` environment; ``\\intertext`` lines are not ended with ``\\\\``."""
-    out = []
-    for index, line in enumerate(lines):
-        last = index == len(lines) - 1
-        ends = last or line.startswith("\\intertext")
-        out.append(line if ends else line + " \\\\")
-    return "\\begin{align*}\n" + "\n".join(out) + "\n\\end{align*}"
-
-
-def wrap_document(body: str) -> str:
-    """``body`` in a standalone LaTeX document (article, amsmath) that compiles with pdflatex."""
-    return _DOCUMENT_HEADER + body + "\n" + _DOCUMENT_FOOTER
 
 
 # -- exact evaluation -------------------------------------------------------------------------------------------
@@ -1121,63 +718,6 @@ def parse_grid(text: str, option: str = "--sweep") -> dict[str, list[int]]:
     return grid
 
 
-def _condition_text(condition: sympy.Basic) -> str:
-    if isinstance(condition, sympy.Equality):
-        return f"{condition.lhs} = {condition.rhs}"
-    if isinstance(condition, sympy.And):
-        return " and ".join(_condition_text(arg) for arg in condition.args)
-    return str(condition)
-
-
-def _text_lines(value: Value) -> list[str]:
-    if isinstance(value, sympy.Piecewise):
-        return [
-            f"{expr}    {'otherwise' if cond is sympy.true else 'if ' + _condition_text(cond)}"
-            for expr, cond in value.args
-        ]
-    return [str(value)]
-
-
-_QUANTITY_NAMES = ("rf", "jump", "effective_padding", "start", "center")
-_QUANTITY_TEX = {"rf": "l", "jump": "J", "effective_padding": "P", "start": "\\text{start}", "center": "c"}
-
-
-def closed_form_report(analysis: ClosedFormAnalysis, style: str = "text") -> str | dict[str, object]:
-    """The closed forms of a network as text, a JSON-ready object (values as strings sympy reads back),
-    Markdown or LaTeX (``style``).
-
-    >>> print(closed_form_report(closed_form("n * [conv(3)]")))
-    rf                = 2*n + 1
-    jump              = 1
-    effective_padding = 0
-    start             = 0
-    center            = n
-    """
-    from .printing import json_value
-
-    values = {name: getattr(analysis, name) for name in _QUANTITY_NAMES}
-    if style == "json":
-        return {**{name: json_value(v) for name, v in values.items()},
-                "counts": sorted(sym.name for sym in analysis.counts)}
-    if style == "latex":
-        rows = [f"{_QUANTITY_TEX[name]} &= {latex_value(v)}" for name, v in values.items()]
-        return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
-    if style == "markdown":
-        lines = ["| quantity | closed form |", "|---|---|"]
-        for name, value in values.items():
-            shown = "; ".join(_text_lines(value)).replace("|", "\\|")
-            lines.append(f"| {name} | {shown} |")
-        return "\n".join(lines)
-    if style != "text":
-        raise SymrfError(f"unknown style {style!r}; use text, json, markdown or latex")
-    lines = []
-    for name, value in values.items():
-        shown = _text_lines(value)
-        lines.append(f"{name:<17} = {shown[0]}")
-        lines.extend(f"{'':<17}   {more}" for more in shown[1:])
-    return "\n".join(lines)
-
-
 def sweep_report(table: SweepTable, style: str = "text") -> str | list[dict[str, object]]:
     """A sweep as aligned text columns, a JSON-ready list of rows, or Markdown (``style``).
 
@@ -1186,8 +726,6 @@ def sweep_report(table: SweepTable, style: str = "text") -> str | list[dict[str,
     1   3
     2   5
     """
-    from .printing import json_value
-
     names = [*table.names, table.quantity]
     if style == "json":
         return [{name: json_value(value) for name, value in row.items()} for row in table]

@@ -43,166 +43,28 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import sympy
 
 from . import recurrence as rec
-from .axes import common_axis_count
-from .chain import analysis_symbols
+from .analysis import Analysis, Row, substitution
+from .dag import INPUT, Graph, GraphNode
 from .errors import EmptyOutputError, LayerError, SymrfError
+from .latex import graph_derivation
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
+from .naming import Namer
 from .network import Network, Parallel, Repeat
+from .segments import Summary
 from .symbols import symbol
 
-__all__ = [
-    "Graph",
-    "GraphAnalysis",
-    "GraphNode",
-    "MisalignedError",
-    "NodeResult",
-    "PathValues",
-    "PhaseResult",
-    "analyze_graph",
-    "needs_graph",
-]
-
-#: The name of the network's input in a graph.
-INPUT = "input"
-
+__all__ = ["Graph", "GraphAnalysis", "GraphNode", "MisalignedError", "PathValues", "PhaseResult"]
 
 class MisalignedError(SymrfError):
     """A merge whose paths are not centred alike, in strict mode."""
-
-
-# -- graphs of named nodes --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class GraphNode:
-    """A named node of a graph: its inputs are merged (if several), then ``op`` (a network, maybe empty) is applied.
-
-    >>> GraphNode("a", parse("conv(3)"), ("input",))
-    GraphNode(name='a', op=conv(3), inputs=('input',))
-    """
-
-    name: str
-    op: Network
-    inputs: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise SymrfError(f"a node's name must be a non-empty string, not {self.name!r}")
-        if self.name == INPUT:
-            raise SymrfError(f"{INPUT!r} names the network's input; give the node another name")
-        op = self.op if isinstance(self.op, Network) else Network.of(self.op)
-        object.__setattr__(self, "op", op)
-        inputs = tuple(self.inputs)
-        if not inputs:
-            raise SymrfError(f"node {self.name!r} has no inputs")
-        object.__setattr__(self, "inputs", inputs)
-
-
-@dataclass(frozen=True, slots=True)
-class Graph:
-    """A network as a DAG of named nodes (a graph file); ``"input"`` is the network's input.
-
-    The nodes may come in any order; they must form a DAG whose names are unique and whose inputs exist.
-    ``output`` names the output node (by default the last node in topological order).
-
-    >>> g = Graph((GraphNode("a", parse("conv(3, p=1)"), ("input",)), GraphNode("b", Network(), ("a", "input"))))
-    >>> analyze(g).rf
-    3
-    """
-
-    nodes: tuple[GraphNode, ...]
-    output: str | None = None
-    labels: Mapping[str, str] | None = field(default=None, repr=False, compare=False)  # names in messages
-
-    def __post_init__(self) -> None:
-        nodes = tuple(self.nodes)
-        if not nodes:
-            raise SymrfError("a graph needs at least one node")
-        nodes = order_nodes(nodes, self.labels)
-        object.__setattr__(self, "nodes", nodes)
-        output = self.output if self.output is not None else nodes[-1].name
-        if output not in {node.name for node in nodes}:
-            raise SymrfError(f"the output {output!r} is not a node of the graph")
-        object.__setattr__(self, "output", output)
-
-    @property
-    def axis_count(self) -> int:
-        counts = {node.op.axis_count for node in self.nodes}
-        return common_axis_count(counts)
-
-    @property
-    def is_numeric(self) -> bool:
-        return all(node.op.is_numeric for node in self.nodes)
-
-    @property
-    def free_symbols(self) -> frozenset[sympy.Symbol]:
-        found: set[sympy.Symbol] = set()
-        for node in self.nodes:
-            found |= node.op.free_symbols
-        return frozenset(found)
-
-    def along(self, axis: int) -> Graph:
-        """The graph along one axis (every node's layers reduced to that axis)."""
-        return Graph(tuple(GraphNode(n.name, n.op.along(axis), n.inputs) for n in self.nodes), self.output)
-
-    def xreplace(self, mapping: dict) -> Graph:
-        return Graph(tuple(GraphNode(n.name, n.op.xreplace(mapping), n.inputs) for n in self.nodes), self.output)
-
-
-def order_nodes(nodes: tuple[GraphNode, ...], labels: Mapping[str, str] | None = None) -> tuple[GraphNode, ...]:
-    """``nodes`` in a topological order (stable: file order where it is free), or an error that says where.
-
-    ``labels`` gives how to show a node's name in messages (a graph file adds the line).
-
-    >>> a, b = GraphNode("a", Network(), ("b",)), GraphNode("b", Network(), ("input",))
-    >>> [node.name for node in order_nodes((a, b))]
-    ['b', 'a']
-    >>> order_nodes((GraphNode("a", Network(), ("b",)), GraphNode("b", Network(), ("a",))))
-    Traceback (most recent call last):
-    ...
-    symrf.errors.SymrfError: the nodes form a cycle: a -> b -> a
-    """
-    by_name: dict[str, int] = {}
-    for index, node in enumerate(nodes):
-        if node.name in by_name:
-            raise SymrfError(f"node name {node.name!r} is used twice (nodes {by_name[node.name] + 1} and {index + 1})")
-        by_name[node.name] = index
-    for index, node in enumerate(nodes):
-        for name in node.inputs:
-            if name != INPUT and name not in by_name:
-                raise SymrfError(f"node {node.name!r} (node {index + 1}) has the input {name!r}, which is not a node")
-    done: list[GraphNode] = []
-    state = [0] * len(nodes)  # 0 unseen, 1 on the stack, 2 done
-    for root in range(len(nodes)):
-        if state[root]:
-            continue
-        stack = [(root, 0)]
-        state[root] = 1
-        while stack:
-            index, position = stack[-1]
-            inputs = [by_name[name] for name in nodes[index].inputs if name != INPUT]
-            if position < len(inputs):
-                stack[-1] = (index, position + 1)
-                child = inputs[position]
-                if state[child] == 1:
-                    cycle = [nodes[i].name for i, _ in stack[[i for i, _ in stack].index(child):]]
-                    shown = [(labels or {}).get(name, name) for name in reversed(cycle + [nodes[child].name])]
-                    raise SymrfError(f"the nodes form a cycle: {' -> '.join(shown)}")
-                if state[child] == 0:
-                    state[child] = 1
-                    stack.append((child, 0))
-            else:
-                state[index] = 2
-                done.append(nodes[index])
-                stack.pop()
-    return tuple(done)
 
 
 # -- results ----------------------------------------------------------------------------------------------------
@@ -231,33 +93,6 @@ class PhaseResult:
     start: Value | None
     center: Value | None
     effective_padding: Value | None  # phase*J - start, so that start(x) = x*J - P for x of this phase
-
-
-@dataclass(frozen=True, slots=True)
-class NodeResult:
-    """What output feature 0 of one node (layer or merge) sees, in input pixels (0-based), over all paths.
-
-    The fields shared with :class:`~symrf.chain.LayerResult` mean the same; ``effective_padding``, ``start`` and
-    ``center`` are those of the largest path and ``None`` when a "same" padding is unknown. After up-sampling they
-    describe the phase with the largest RF (see ``phases``).
-    """
-
-    index: int  # 1-based position in topological order
-    name: str
-    kind: str  # a layer kind, "merge" or "repeat"
-    layer: Layer | Repeat | None
-    inputs: tuple[str, ...]
-    rf: Value
-    rf_min: Value
-    jump: Value
-    effective_padding: Value | None
-    start: Value | None
-    center: Value | None
-    size: Value | None
-    padding: tuple[Value, Value] | None  # the padding (before, after) the layer applies, once resolved
-    aligned: bool | None  # whether all paths into this node are centred alike (None: unknown)
-    paths: tuple[PathValues, ...] = ()  # for a merge, what arrives on each input
-    phases: tuple[PhaseResult, ...] | None = None  # after up-sampling, the values of each output phase
 
 
 # -- the state of a node during the sweep ------------------------------------------------------------------------
@@ -339,7 +174,7 @@ def _text(value: Value | None) -> str:
 class _Plan:
     """A 1-D network as nodes in topological order: node 0 is the input."""
 
-    __slots__ = ("names", "kinds", "ops", "inputs", "labels", "counters", "aliases")
+    __slots__ = ("names", "kinds", "ops", "inputs", "labels", "namer", "aliases")
 
     def __init__(self) -> None:
         self.names: list[str] = [INPUT]
@@ -347,15 +182,12 @@ class _Plan:
         self.ops: list[object] = [None]
         self.inputs: list[tuple[int, ...]] = [()]
         self.labels: list[tuple[str, ...]] = [()]
-        self.counters: dict[str, int] = {}
+        self.namer = Namer()
         self.aliases: dict[str, int] = {}
 
     def auto_name(self, kind: str, given: str | None, prefix: str = "") -> str:
-        """A node's own name, else its kind and a per-kind counter (named nodes do not count, as for chains)."""
-        if given:
-            return given
-        self.counters[kind] = self.counters.get(kind, 0) + 1
-        return f"{prefix}{kind}{self.counters[kind]}"
+        """A node's own name, else its kind and a per-kind counter (:mod:`symrf.naming`)."""
+        return self.namer.name(kind, given, prefix)
 
     def add(self, name: str, kind: str, op: object, inputs: tuple[int, ...], labels: tuple[str, ...] = ()) -> int:
         self.names.append(name)
@@ -404,9 +236,9 @@ def _lower_graph(graph: Graph) -> _Plan:
             layer = node.op.items[0]
             end = plan.add(node.name, layer.kind, layer, (start,))
         else:
-            outer, plan.counters = plan.counters, {}  # a node's layers are numbered within the node
+            outer, plan.namer = plan.namer, Namer()  # a node's layers are numbered within the node
             end = _lower(node.op.items, start, plan, prefix=f"{node.name}/")
-            plan.counters = outer
+            plan.namer = outer
             if end != start or len(node.op) == 0:
                 plan.aliases.setdefault(node.name, end)
         where[node.name] = end
@@ -746,8 +578,6 @@ def _repeated(rf: Value, padding: Value | None, jump: Value, count: Value) -> tu
     A block acts on receptive fields like one layer with kernel ``rf``, stride ``jump`` and padding ``padding``,
     so ``n`` of them give ``1 + (rf - 1) G``, ``padding G`` and ``jump^n`` with ``G = 1 + J + ... + J^(n-1)``.
     """
-    from .closed_forms import Summary
-
     known = padding is not None
     block = Summary(rf - 1, jump, padding if known else 0, rec.center(rf, padding) if known else 0)
     total = block.repeated(count)
@@ -809,11 +639,11 @@ def _int(value):
 # -- the analysis ------------------------------------------------------------------------------------------------
 
 
-class GraphAnalysis:
+class GraphAnalysis(Analysis):
     """The receptive-field quantities of a 1-D network with several paths, per node and for the output.
 
-    Rows (:class:`NodeResult`) follow the topological order: layers, merges (``merge1``, ... or the name given
-    to :func:`~symrf.network.parallel`) and symbolically repeated blocks. Misalignment warnings and notes (what
+    Rows follow the topological order: layers, merges (``merge1``, ... or the name given to
+    :func:`~symrf.network.parallel`) and symbolically repeated blocks. Misalignment warnings and notes (what
     could not be decided or computed) are in ``warnings`` and ``notes``.
 
     >>> a = analyze("conv(7, 2, p=3), pool(3, 2, p=1), 2 * [residual([conv(3, p=1), conv(3, p=1)])]")
@@ -835,24 +665,39 @@ class GraphAnalysis:
             output = _lower(network.items, 0, plan)
         sweep = _Sweep(plan, input_size, strict)
         self._plan, self._sweep, self._output = plan, sweep, output
-        self.warnings: tuple[str, ...] = tuple(sweep.warnings)
-        self.notes: tuple[str, ...] = tuple(sweep.notes)
-        self.names: tuple[str, ...] = tuple(plan.names[1:])
+        self._warnings: tuple[str, ...] = tuple(sweep.warnings)
+        self._notes: tuple[str, ...] = tuple(sweep.notes)
 
-    axis_count = 1
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self._warnings
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self._notes
 
     @cached_property
-    def rows(self) -> tuple[NodeResult, ...]:
-        return tuple(self._row(index) for index in range(1, len(self._plan.names)))
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._plan.names[1:])
 
-    def _row(self, index: int) -> NodeResult:
+    @cached_property
+    def rows(self) -> tuple[Row, ...]:
+        return tuple(self._node(index) for index in range(1, len(self._plan.names)))
+
+    def __len__(self) -> int:
+        return len(self._plan.names) - 1
+
+    def _aliases(self) -> Mapping[str, int]:
+        return {name: index for name, index in self._plan.aliases.items() if index > 0}
+
+    def _node(self, index: int) -> Row:
         plan, state = self._plan, self._sweep.states[index]
         start = None if state.padding is None else -state.padding
         phases = None
         if state.phases is not None:
             phases = _phase_results(state.phases)
         op = plan.ops[index]
-        return NodeResult(
+        return Row(
             index, plan.names[index], plan.kinds[index], op if isinstance(op, (Layer, Repeat)) else None,
             tuple(plan.names[i] for i in plan.inputs[index]), state.rf, state.rf_min, state.jump, state.padding,
             start, _center(state.rf, state.padding), state.size, self._sweep.resolved[index], state.aligned,
@@ -860,11 +705,11 @@ class GraphAnalysis:
         )
 
     @cached_property
-    def output(self) -> NodeResult | None:
+    def output(self) -> Row | None:
         """The row of the output node (None for an empty network)."""
-        return self._row(self._output) if self._output else None
+        return self.rows[self._output - 1] if self._output else None
 
-    def _total(self, field: str, empty: object) -> object:
+    def _total(self, field: str, empty: object) -> Any:
         row = self.output
         return empty if row is None else getattr(row, field)
 
@@ -907,70 +752,11 @@ class GraphAnalysis:
     def phases(self) -> tuple[PhaseResult, ...] | None:
         return self._total("phases", None)
 
-    @property
-    def merges(self) -> tuple[NodeResult, ...]:
-        """The merge nodes, each with the values arriving on its inputs (``paths``)."""
-        return tuple(row for row in self.rows if row.kind == "merge")
-
-    @property
-    def is_numeric(self) -> bool:
-        return self.network.is_numeric and (self.input_size is None or type(self.input_size) is int)
-
-    @cached_property
-    def free_symbols(self) -> frozenset[sympy.Symbol]:
-        return analysis_symbols(self.network, self.input_size)
-
-    def row(self, index: int) -> NodeResult:
-        """The results of node ``index`` (1-based, topological order)."""
-        if not 1 <= index <= len(self.rows):
-            raise SymrfError(f"there is no node {index}; the network has {len(self.rows)}")
-        return self.rows[index - 1]
-
-    def layer(self, key: int | str) -> NodeResult:
-        """The results of a node given by 1-based index or by name (a graph node's name gives its last layer)."""
-        if not isinstance(key, str):
-            return self.row(key)
-        found = [i for i, name in enumerate(self.names, start=1) if name == key]
-        if len(found) == 1:
-            return self.row(found[0])
-        if not found and key in self._plan.aliases and self._plan.aliases[key] > 0:
-            return self.row(self._plan.aliases[key])
-        if found:
-            raise SymrfError(f"the name {key!r} is used by nodes {', '.join(map(str, found))}; give an index")
-        shown = ", ".join(self.names[:20]) + (", ..." if len(self.names) > 20 else "")
-        raise SymrfError(f"there is no node named {key!r}; nodes: {shown}")
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self) -> Iterator[NodeResult]:
-        return iter(self.rows)
-
-    # ChainAnalysis-style accessors, by number of rows from the start
-    def rf_at(self, length: int) -> Value:
-        return self.rows[length - 1].rf if length else 1
-
-    def jump_at(self, length: int) -> Value:
-        return self.rows[length - 1].jump if length else 1
-
-    def effective_padding_at(self, length: int) -> Value | None:
-        return self.rows[length - 1].effective_padding if length else 0
-
-    def start_at(self, length: int) -> Value | None:
-        return self.rows[length - 1].start if length else 0
-
-    def center_at(self, length: int) -> Value | None:
-        return self.rows[length - 1].center if length else 0
-
-    def size_at(self, length: int) -> Value | None:
-        return self.rows[length - 1].size if length else self.input_size
-
     def input_interval(self, feature: int = 0) -> tuple[Value, Value] | None:
         """The first and last input pixels that output feature ``feature`` sees along its largest path."""
         state = self._sweep.states[self._output]
         if state.phases is not None:
-            found = state.phases.extent(state.phases.largest, feature)
-            return found
+            return state.phases.extent(state.phases.largest, feature)
         if state.padding is None:
             return None
         first = feature * state.jump - state.padding
@@ -978,17 +764,23 @@ class GraphAnalysis:
 
     def subs(self, values: Mapping[object, object] | None = None, **named: object) -> GraphAnalysis:
         """The analysis with symbols given values, e.g. ``a.subs(n=3)``."""
-        from .chain import _substitution
-
-        mapping = _substitution(self.free_symbols, {**dict(values or {}), **named})
+        mapping = substitution(self.free_symbols, {**dict(values or {}), **named})
         size = self.input_size
         if isinstance(size, sympy.Expr):
             size = as_value(size.xreplace(mapping), "size", "input ")
         return GraphAnalysis(self.network.xreplace(mapping), size, self.strict)
 
-    def __repr__(self) -> str:
-        return (f"GraphAnalysis(rf={self.rf}, rf_min={self.rf_min}, jump={self.jump}, "
-                f"effective_padding={_text(self.effective_padding)}, aligned={self.aligned})")
+    def block(self, index: int) -> GraphAnalysis:
+        """The analysis, on its own, of the block that row ``index`` (a ``repeat`` row) repeats."""
+        op = self._plan.ops[index]
+        if not isinstance(op, Repeat):
+            raise SymrfError(f"row {index} ({self._plan.names[index]}) is not a repeated block")
+        return GraphAnalysis(op.body, None, self.strict)
+
+    def latex(self, **options: Any) -> str:
+        """The derivation node by node: each layer's step, each merge as the maximum and minimum over its inputs
+        with the alignment check; ``jump``, ``center`` and ``document`` as for chains."""
+        return graph_derivation(self, **options)
 
 
 def _phase_results(phases: _Phases) -> tuple[PhaseResult, ...]:
@@ -1003,57 +795,3 @@ def _phase_results(phases: _Phases) -> tuple[PhaseResult, ...]:
         centre = sympy.Rational(found[0] + found[1], 2)
         results.append(PhaseResult(phase, rf, rf_min, found[0], _int(centre), _int(phase * jump - found[0])))
     return tuple(results)
-
-
-# -- entry points ------------------------------------------------------------------------------------------------
-
-
-def needs_graph(network: object) -> bool:
-    """Whether ``network`` needs this module: several paths or axes, new kinds, "same" or asymmetric padding.
-
-    >>> needs_graph(parse("conv(3), pool(2)")), needs_graph(parse("residual([conv(3, p=1)])"))
-    (False, True)
-    """
-    if isinstance(network, Graph):
-        return True
-    return not network.is_plain
-
-
-def _sizes(input_size: object, count: int) -> tuple[Value | None, ...]:
-    if isinstance(input_size, (tuple, list)):
-        sizes = tuple(input_size)
-        if len(sizes) == 1:
-            sizes = sizes * count
-        if len(sizes) != count:
-            raise SymrfError(f"the input size has {len(sizes)} entries but the network has {count} axes")
-    else:
-        sizes = (input_size,) * count
-    return tuple(None if size is None else as_value(size, "size", "input ") for size in sizes)
-
-
-def analyze_graph(network: Network | Graph, input_size: object = None, strict: bool = False):
-    """Analyse a network with several paths, axes, padding modes or new kinds (see the module's notes).
-
-    One axis gives a :class:`GraphAnalysis`; several give an :class:`~symrf.axes.AxesAnalysis` with one analysis
-    per axis. ``input_size`` is one value for every axis or one per axis; ``strict`` makes misalignment an error.
-
-    >>> a = analyze_graph(parse("conv((3, 5), 2), conv((3, 1), 2)"))
-    >>> a.rf, a.jump, a.effective_padding
-    ((7, 5), (4, 4), (0, 0))
-    """
-    count = network.axis_count
-    sizes = _sizes(input_size, count)
-    if count == 1:
-        return GraphAnalysis(network, sizes[0], strict)
-    from .axes import AxesAnalysis
-
-    analyses = []
-    for axis in range(count):
-        along = network.along(axis)
-        if needs_graph(along):
-            analyses.append(GraphAnalysis(along, sizes[axis], strict))
-        else:
-            from .chain import analyze
-
-            analyses.append(analyze(along, sizes[axis]))
-    return AxesAnalysis(network, tuple(analyses))

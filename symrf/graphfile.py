@@ -24,7 +24,7 @@ reported. Errors name the node and the line of its ``[[node]]`` header: duplicat
 bad layers (with the column inside the node's ``layers``), unknown keys.
 
 >>> g = read_graph('[[node]]\\nname = "a"\\nlayers = "conv(3, p=1)"\\n[[node]]\\nname = "b"\\ninputs = ["a", "input"]')
->>> g.analyze().rf, g.analyze().aligned
+>>> analyze(g).rf, analyze(g).aligned
 (3, True)
 """
 
@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .dag import INPUT, Graph, GraphNode
 from .errors import SpecError, SymrfError
 from .network import Network
 from .spec import parse, read_text
@@ -60,12 +61,6 @@ class GraphSpec:
     published: Mapping[str, object] | None = None
     final_layer: str | None = None
     path: str | None = None
-
-    def analyze(self, input_size: object = None, strict: bool = False):
-        """The analysis of the network, at ``input_size`` or else at the file's input size."""
-        from .chain import analyze
-
-        return analyze(self.network, self.input_size if input_size is None else input_size, strict=strict)
 
 
 def load_graph(path: str | os.PathLike) -> GraphSpec:
@@ -164,7 +159,6 @@ def _input_size(value: object, label: str) -> object:
 
 
 def _graph(nodes: object, output: object, lines: list[int | None], label: str):
-    from .graph import INPUT, Graph, GraphNode
 
     if not isinstance(nodes, list) or not nodes:
         raise SymrfError(f"{label}the nodes must be a non-empty list of tables")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from . import recurrence as rec
 from .chain import ChainAnalysis
+from .closed_forms import _network
 from .errors import SymrfError
 from .network import Network
 
@@ -77,8 +78,6 @@ def _chain(network: object) -> ChainAnalysis:
     if isinstance(network, ChainAnalysis):
         analysis = network
     else:
-        from .closed_forms import _network
-
         net = _network(network)
         if not isinstance(net, Network) or net.has_repeats or not net.is_plain:
             raise SymrfError(

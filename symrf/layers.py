@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import sympy
 
+from .axes import axis_names
 from .errors import LayerError, SymrfError
+from .printing import spec_text
+from .reader import parse_value
 from .recurrence import effective_kernel
-from .symbols import POSITIVE_ROLES, symbol_for_role
-
-#: A layer quantity: a Python int, or a sympy expression in integer symbols.
-Value = int | sympy.Expr
+from .symbols import POSITIVE_ROLES, Value, symbol_for_role
 
 #: The kinds of layer and what they are. ``conv`` and ``pool`` share their arithmetic; ``convt`` (transposed
 #: convolution) and ``upsample`` (nearest neighbour) spread each input pixel over ``s`` output pixels;
@@ -47,8 +47,6 @@ def as_value(value: object, role: str, where: str = "") -> Value:
     if isinstance(value, bool):
         raise LayerError(f"{label} must be an integer or a symbol, not {value!r}")
     if isinstance(value, str):
-        from .spec import parse_value
-
         if value.strip().lower() in ("same", "valid"):
             raise LayerError(f"{label}: 'same' and 'valid' are padding modes, allowed only as p= of a conv or pool")
         try:
@@ -194,8 +192,6 @@ class Layer:
         return Layer(self.kind, *values[:4], name=self.name, padding_end=values[4])
 
     def __repr__(self) -> str:
-        from .printing import spec_text
-
         name = [f"name={self.name!r}"] if self.name is not None else []
         if self.kind == "global_pool":
             return f"global_pool({', '.join(name)})"
@@ -216,6 +212,183 @@ class Layer:
         return f"{self.kind}({', '.join(args + name)})"
 
 
+@dataclass(frozen=True, slots=True)
+class AxesLayer:
+    """A layer with its own kernel, stride, padding and dilation along each axis: one 1-D :class:`Layer` per axis.
+
+    Build it with the usual constructors and tuples (``conv((3, 5), s=2)``); :meth:`along` gives one axis.
+
+    >>> layer = conv((3, 5), s=(2, 1), p=((0, 1), 2))
+    >>> layer.along(0), layer.along(1)
+    (conv(3, s=2, p=[(0, 1)]), conv(5, p=2))
+    """
+
+    axes: tuple[Layer, ...]
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        axes = tuple(self.axes)
+        if len(axes) < 2 or not all(isinstance(layer, Layer) for layer in axes):
+            raise LayerError("a layer with values per axis holds one 1-D layer for each of at least two axes")
+        if len({layer.kind for layer in axes}) != 1:
+            kinds = ", ".join(layer.kind for layer in axes)
+            raise LayerError(f"the axes of one layer must be of one kind, not {kinds}")
+        object.__setattr__(self, "axes", axes)
+
+    @property
+    def kind(self) -> str:
+        return self.axes[0].kind
+
+    @property
+    def axis_count(self) -> int:
+        return len(self.axes)
+
+    @property
+    def kernel(self) -> tuple[Value, ...]:
+        return tuple(layer.kernel for layer in self.axes)
+
+    @property
+    def stride(self) -> tuple[Value, ...]:
+        return tuple(layer.stride for layer in self.axes)
+
+    @property
+    def padding(self) -> tuple[Value | str, ...]:
+        return tuple(layer.padding for layer in self.axes)
+
+    @property
+    def padding_end(self) -> tuple[Value | None, ...]:
+        return tuple(layer.padding_end for layer in self.axes)
+
+    @property
+    def dilation(self) -> tuple[Value, ...]:
+        return tuple(layer.dilation for layer in self.axes)
+
+    @property
+    def is_numeric(self) -> bool:
+        return all(layer.is_numeric for layer in self.axes)
+
+    @property
+    def free_symbols(self) -> frozenset[sympy.Symbol]:
+        found: set[sympy.Symbol] = set()
+        for layer in self.axes:
+            found |= layer.free_symbols
+        return frozenset(found)
+
+    def along(self, axis: int) -> Layer:
+        """The 1-D layer of axis ``axis`` (0 is the first, the height of a 2-D layer)."""
+        return self.axes[axis]
+
+    def xreplace(self, mapping: dict) -> AxesLayer:
+        return AxesLayer(tuple(layer.xreplace(mapping) for layer in self.axes), self.name)
+
+    def __repr__(self) -> str:
+        def show(values: tuple) -> str:
+            if len(set(values)) == 1:
+                return values[0]
+            return f"({', '.join(values)})"
+
+        kind = self.kind
+        name = [f"name={self.name!r}"] if self.name is not None else []
+        if kind == "upsample":
+            factors = "(" + ", ".join(spec_text(s) for s in self.stride) + ")"
+            return f"upsample({', '.join([factors] + name)})"
+        args = ["(" + ", ".join(spec_text(k) for k in self.kernel) + ")"]  # per axis: it says how many axes
+        default_strides = self.kernel if kind == "pool" else (1,) * len(self.axes)
+        if self.stride != default_strides:
+            args.append(f"s={show(tuple(spec_text(s) for s in self.stride))}")
+        paddings = []
+        for layer in self.axes:
+            if layer.padding_end is not None:
+                paddings.append(f"({spec_text(layer.padding)}, {spec_text(layer.padding_end)})")
+            elif layer.padding == "same":
+                paddings.append("'same'")
+            else:
+                paddings.append(spec_text(layer.padding))
+        if any(p != "0" for p in paddings):
+            args.append(f"p={show(tuple(paddings))}")
+        if any(d != 1 for d in self.dilation):
+            args.append(f"d={show(tuple(spec_text(d) for d in self.dilation))}")
+        return f"{kind}({', '.join(args + name)})"
+
+
+def _entries(value: object, role: str, kind: str) -> tuple[object, ...] | None:
+    """The per-axis entries of ``value`` (a tuple or list), or None for a single value used on every axis."""
+    if not isinstance(value, (tuple, list)):
+        return None
+    entries = tuple(value)
+    if not entries:
+        raise LayerError(f"{kind}: {role} {value!r} has no entries; give one per axis")
+    for entry in entries:
+        if isinstance(entry, (tuple, list)) and role != "padding":
+            raise LayerError(f"{kind}: an entry of the {role} cannot be a pair, only a padding's can ({entry!r})")
+    return entries
+
+
+def _padding_pair(entry: object, kind: str) -> tuple[object, object | None]:
+    """``(before, after)`` of one axis's padding entry; ``after`` is None for a symmetric padding."""
+    if isinstance(entry, (tuple, list)):
+        if len(entry) != 2:
+            raise LayerError(f"{kind}: a padding pair is (before, after), not {tuple(entry)!r}")
+        before, after = entry
+        if isinstance(before, (tuple, list)) or isinstance(after, (tuple, list)):
+            raise LayerError(f"{kind}: a padding pair is (before, after) of one axis, not {tuple(entry)!r}")
+        return before, after
+    return entry, None
+
+
+def layer_per_axis(kind: str, k: object, s: object, p: object, d: object, name: str | None = None) -> Layer | AxesLayer:
+    """The layer ``kind`` with values given per axis: a plain :class:`Layer` when there is one axis.
+
+    ``s=None`` (a pool's default) means the kernel along each axis.
+
+    >>> layer_per_axis("conv", (3, 3), 1, ((1, 1), (0, 1)), 1)
+    conv((3, 3), p=(1, (0, 1)))
+    >>> layer_per_axis("conv", 3, 1, [(0, 1)], 1)
+    conv(3, p=[(0, 1)])
+    """
+    where = name or kind
+    values = {"kernel": k, "stride": s, "padding": p, "dilation": d}
+    per_axis = {role: _entries(value, role, where) for role, value in values.items()}
+    counts = {role: len(entries) for role, entries in per_axis.items() if entries is not None}
+    if len(set(counts.values())) > 1:
+        shown = " but ".join(f"the {role} has {count}" for role, count in counts.items())
+        raise LayerError(f"{where}: values per axis must agree in number: {shown}")
+    padding = per_axis["padding"]
+    if (
+        padding is not None
+        and len(padding) == 2
+        and set(counts) == {"padding"}
+        and not any(isinstance(entry, (tuple, list)) for entry in padding)
+    ):
+        before, after = padding
+        raise LayerError(
+            f"{where}: p={tuple(padding)!r} could mean two axes or (before, after) padding of one axis; write "
+            f"p=[({before}, {after})] for {before} before and {after} after, or give the kernel per axis as in "
+            f"{kind}((k, k), p=({before}, {after}))"
+        )
+    count = max(counts.values(), default=1)
+
+    def entry(role: str, axis: int) -> object:
+        entries = per_axis[role]
+        return values[role] if entries is None else entries[axis]
+
+    layers = []
+    for axis in range(count):
+        kernel = entry("kernel", axis)
+        stride = entry("stride", axis)
+        if stride is None:
+            stride = kernel
+        before, after = _padding_pair(entry("padding", axis), where)
+        try:
+            layers.append(Layer(kind, kernel, stride, before, entry("dilation", axis), name, after))
+        except SymrfError as exc:
+            label = axis_names(count)[axis] if count > 1 else ""
+            raise LayerError(f"{exc} (along the {label})" if label else str(exc)) from None
+    if count == 1:
+        return layers[0]
+    return AxesLayer(tuple(layers), name)
+
+
 def _per_axis(*values: object) -> bool:
     """Whether any value is given per axis (a tuple or list), so that the layer needs :mod:`symrf.axes`."""
     return any(isinstance(v, (tuple, list)) for v in values)
@@ -234,8 +407,6 @@ def conv(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | Non
     conv((3, 5), s=2)
     """
     if _per_axis(k, s, p, d):
-        from .axes import layer_per_axis
-
         return layer_per_axis("conv", k, s, p, d, name)
     return Layer("conv", k, s, p, d, name)
 
@@ -247,8 +418,6 @@ def pool(k: object, s: object = None, p: object = 0, d: object = 1, name: str | 
     2
     """
     if _per_axis(k, s, p, d):
-        from .axes import layer_per_axis
-
         return layer_per_axis("pool", k, s, p, d, name)
     return Layer("pool", k, k if s is None else s, p, d, name)
 
@@ -263,8 +432,6 @@ def convt(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | No
     convt(4, s=2, p=1)
     """
     if _per_axis(k, s, p, d):
-        from .axes import layer_per_axis
-
         return layer_per_axis("convt", k, s, p, d, name)
     return Layer("convt", k, s, p, d, name)
 
@@ -278,8 +445,6 @@ def upsample(s: object = 2, name: str | None = None) -> Layer:
     upsample(2)
     """
     if _per_axis(s):
-        from .axes import layer_per_axis
-
         return layer_per_axis("upsample", s, s, 0, 1, name)
     return Layer("upsample", s, s, 0, 1, name)
 

@@ -9,9 +9,10 @@ from typing import Union
 
 import sympy
 
-from .axes import AxesLayer, common_axis_count
+from .axes import common_axis_count
 from .errors import SymrfError
-from .layers import Layer, Value, as_value
+from .layers import AxesLayer, Layer, Value, as_value
+from .printing import spec_text
 from .symbols import unify
 
 Item = Union[Layer, AxesLayer, "Repeat", "Parallel"]
@@ -38,8 +39,6 @@ class Repeat:
         return repeat(count, body)
 
     def __repr__(self) -> str:
-        from .printing import spec_text
-
         count = spec_text(self.count)
         if isinstance(self.count, sympy.Expr) and not (self.count.is_Symbol or self.count.is_Integer):
             count = f"({count})"

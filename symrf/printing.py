@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import sympy
 
-from .layers import Value
 from .series import StridedSum
+from .symbols import Value
 
 # -- text (sympy can read it back) ------------------------------------------------------------------------------
 

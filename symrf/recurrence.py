@@ -8,12 +8,12 @@ integers (the fast numeric path) and sympy expressions alike.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import sympy
 
-if TYPE_CHECKING:  # layers.py uses these formulas, so the type is imported for annotations only
-    from .layers import Value
+from .symbols import Value
+
+#: The quantities reported for every row and for the whole network, in table order.
+QUANTITIES = ("rf", "jump", "effective_padding", "start", "center")
 
 
 def effective_kernel(kernel: Value, dilation: Value) -> Value:

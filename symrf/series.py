@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .layers import Value
+from .symbols import Value
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,25 +27,14 @@ from fractions import Fraction
 import sympy
 
 from .chain import ChainAnalysis
-from .closed_forms import (
-    ClosedFormAnalysis,
-    _align,
-    _network,
-    _power,
-    _tidy,
-    closed_form,
-    exact_function,
-    is_one,
-    latex_value,
-    substitute,
-    summarize,
-    unit_condition,
-    wrap_document,
-)
+from .closed_forms import ClosedFormAnalysis, _network, closed_form, exact_function, substitute
 from .errors import SymrfError, UnreachableError
+from .latex import _align, latex_value, wrap_document
 from .layers import Layer, Value
 from .network import Network, Repeat
 from .printing import json_value
+from .segments import _power, is_one, summarize, tidy, unit_condition
+from .spec import parse_value
 from .symbols import NAME_PATTERN
 from .symbols import symbol as make_symbol
 
@@ -156,8 +145,6 @@ def _given(value: object, name: str) -> Value:
 def _target(value: object) -> Value:
     """The target RF: a positive integer, or an integer expression (``T``), read safely from text."""
     if isinstance(value, str):
-        from .spec import parse_value
-
         try:
             value = parse_value(value, "target")
         except SymrfError as exc:
@@ -644,7 +631,7 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
     """``x`` is the count of one top-level block: the ceiling of a quotient (``J_B = 1``) or of a logarithm."""
     prefix, body, suffix = _segments(network, index)
     ja, rb, jb, rc = (sympy.sympify(v) for v in (prefix.jump, body.span, body.jump, suffix.span))
-    rf0 = _tidy(_normal(1 + prefix.span + prefix.jump * suffix.span))
+    rf0 = tidy(_normal(1 + prefix.span + prefix.jump * suffix.span))
     gap = sympy.sympify(target) - rf0
     name, shown_target = latex_value(x), latex_value(target)
     rows = [
@@ -667,9 +654,9 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
         if len(cases) > 1:
             when = sympy.latex(condition) if condition is not sympy.true else sympy.latex(sympy.Not(cases[0][2]))
             rows.append(f"\\intertext{{If ${when}$:}}")
-        branch_gap = _tidy(_normal(gap.xreplace(replacement)))
+        branch_gap = tidy(_normal(gap.xreplace(replacement)))
         if kind == "linear":
-            growth = _tidy(_normal((ja * rb).xreplace(replacement)))
+            growth = tidy(_normal((ja * rb).xreplace(replacement)))
             if growth == 0:
                 raise UnreachableError(
                     f"repeating the block [{network.items[index].body!r}] never widens the receptive field"
@@ -678,7 +665,7 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
             value = sympy.ceiling(bound)
             rows.append(f"{name} &\\geq \\frac{{{shown_target} - l(0)}}{{J_A R_B}} = {latex_value(bound)}")
         else:
-            growth = _tidy(_normal((ja * (rb + (jb - 1) * rc)).xreplace(replacement)))
+            growth = tidy(_normal((ja * (rb + (jb - 1) * rc)).xreplace(replacement)))
             if growth == 0:
                 raise UnreachableError(
                     f"nothing in or after the repeated block [{network.items[index].body!r}] widens the field"
@@ -725,7 +712,7 @@ def _symbolic_linear(network: Network, x: sympy.Symbol, target: Value, closed: V
                 f"block); give the other symbols ({others}) values to solve exactly"
             )
         constant, slope = linear
-        start = _tidy(_normal(expr.xreplace({x: least})))
+        start = tidy(_normal(expr.xreplace({x: least})))
         gap = _normal(sympy.sympify(target) - start)
         if len(branches) > 1:
             when = f"If ${sympy.latex(condition)}$" if condition is not sympy.true else "Otherwise"

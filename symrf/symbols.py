@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TypeAlias
 
 import sympy
+
+#: A quantity: a Python int (the fast numeric path), or a sympy expression in integer symbols.
+Value: TypeAlias = int | sympy.Expr
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 

@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symrf import analyze, conv, parse, pool
-from symrf.axes import AxesAnalysis, AxesLayer, axis_names
+from symrf.axes import axis_names
+from symrf.layers import AxesLayer
+from symrf.per_axis import AxesAnalysis
 from symrf.errors import SymrfError
 from symrf.layers import Layer
 from symrf.network import Network

@@ -47,8 +47,9 @@ def test_rf_json_has_every_key_and_exact_values():
     data = json.loads(result.stdout)
     assert (data["rf"], data["jump"], data["effective_padding"], data["start"], data["center"], data["size"]) == (
         30, 8, 0, 0, "29/2", 1)
-    assert list(data["layers"][0]) == ["name", "kind", "kernel", "stride", "padding", "dilation", "rf", "jump",
-                                       "effective_padding", "start", "center", "size"]
+    assert list(data["layers"][0]) == ["name", "kind", "inputs", "kernel", "stride", "padding", "dilation", "rf",
+                                       "rf_min", "jump", "effective_padding", "start", "center", "size"]
+    assert (data["aligned"], data["warnings"], data["notes"], data["rf_min"]) == (True, [], [], 30)
     assert [layer["rf"] for layer in data["layers"]] == [3, 4, 8, 10, 18, 26, 30]
 
 

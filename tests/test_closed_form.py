@@ -189,14 +189,17 @@ def test_analyze_dispatches_repeats_to_the_closed_form():
     assert first == 2 and sympy.expand(last - (2 * N + 2)) == 0
 
 
-def test_rows_need_integer_counts():
-    analysis = closed_form("n * [conv(3)]")
-    with pytest.raises(SymrfError, match=r"per-layer results .* \(n\).*subs\(n=3\)"):
-        list(analysis)
-    with pytest.raises(SymrfError, match="per-layer"):
-        analysis.row(1)
-    with pytest.raises(SymrfError, match="no closed form"):
-        analyze("n * [conv(3)]", input_size=32)
+def test_rows_outside_symbolic_repeats_and_one_row_per_repeat():
+    analysis = closed_form("conv(3, p=1), n * [conv(3)], pool(2)")
+    assert [(row.name, row.kind) for row in analysis] == [("conv1", "conv"), ("repeat1", "repeat"), ("pool1", "pool")]
+    assert analysis.row(2).rf == 2 * symbol("n") + 3 and analysis.row(3).rf == analysis.rf
+    assert any("no rows while the count is a symbol" in note for note in analysis.notes)
+    with pytest.raises(SymrfError, match="there is no row 4"):
+        analysis.row(4)
+    sized = analyze("n * [conv(3, p=1)], conv(3)", input_size=32)
+    assert sized.size == 30 and sized.rows[0].size == 32
+    shrinking = analyze("n * [conv(3)]", input_size=32)
+    assert shrinking.size is None and any("not computed" in note for note in shrinking.notes)
     with pytest.raises(SymrfError, match="no symbol 'q'"):
         analysis.subs(q=3)
 
@@ -326,16 +329,16 @@ DERIVED = [
 
 
 def test_derivation_shows_recurrence_sum_series_and_result():
-    text = closed_form_derivation("n * [conv(k, s)]")
+    text = closed_form_derivation(closed_form("n * [conv(k, s)]"))
     assert text.startswith("\\begin{align*}") and text.endswith("\\end{align*}")
     for piece in ("R^{(i)} &= R^{(i-1)} + R_{B}", "\\sum_{i=1}^{n}", "\\frac{s^{n} - 1}{s - 1}", "\\text{if } s = 1"):
         assert piece in text
-    assert closed_form("n * [conv(3)]").latex() == closed_form_derivation("n * [conv(3)]")
+    assert closed_form("n * [conv(3)]").latex() == closed_form_derivation(closed_form("n * [conv(3)]"))
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 def test_derivations_compile_with_pdflatex(tmp_path):
-    body = "\n\n".join(closed_form_derivation(spec) for spec in DERIVED)
+    body = "\n\n".join(closed_form_derivation(closed_form(spec)) for spec in DERIVED)
     (tmp_path / "derivation.tex").write_text(wrap_document(body))
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "derivation.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -356,16 +359,17 @@ def run(*args: str):
 def test_cli_prints_closed_forms_for_repeated_blocks():
     result = run("rf", "n * [conv(k, s)]")
     assert result.exit_code == 0
-    assert "rf                = n*(k - 1) + 1    if s = 1" in result.stdout
+    assert "n*(k - 1) + 1 if s = 1; (k - 1)*(s**n - 1)/(s - 1) + 1 otherwise" in result.stdout
     data = json.loads(run("rf", "n * [conv(k, s)]", "--json").stdout)
     assert sympy.sympify(data["rf"], locals={"n": N, "k": K, "s": S}) == closed_form("n * [conv(k, s)]").rf
     assert data["counts"] == ["n"] and data["jump"] == "s**n"
-    assert "l &= 1 + 2 n" in run("rf", "n * [conv(3)]", "--latex").stdout
-    assert "| rf | 2*n + 1 |" in run("rf", "n * [conv(3)]", "--markdown").stdout
+    assert "$1 + 2 n$" in run("rf", "n * [conv(3)]", "--latex").stdout
+    assert "| repeat1 | repeat | ×n |  |  |  | 2*n + 1 |" in run("rf", "n * [conv(3)]", "--markdown").stdout
+    assert "l &= 1 + 2 n" in run("derive", "n * [conv(3)]").stdout
 
 
 def test_cli_subs_and_sweep():
-    assert "rf                = 2*2**n - 1" in run("rf", "n * [conv(k, s)]", "--subs", "k=3,s=2").stdout
+    assert "network                       2*2**n - 1  2**n" in run("rf", "n * [conv(k, s)]", "--subs", "k=3,s=2").stdout
     table = json.loads(run("rf", "n * [conv(k, s)]", "--subs", "k=3,s=2,n=3", "--json").stdout)
     assert table["rf"] == 15 and len(table["layers"]) == 3
     rows = json.loads(run("rf", "n * [conv(k, s)]", "--sweep", "n=1..12,k=3,5,7,s=2", "--json").stdout)

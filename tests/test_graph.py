@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import json
+
 import pytest
 import sympy
 from hypothesis import given, settings
@@ -268,7 +270,7 @@ def test_a_toml_graph_file(tmp_path):
     path.write_text(TINY)
     spec = load_graph(path)
     assert spec.name == "tiny" and spec.input_size == 32
-    a = spec.analyze()
+    a = analyze(spec)
     assert (a.rf, a.rf_min, a.jump, a.effective_padding, a.aligned, a.size) == (8, 4, 2, 3, True, 16)
     assert [row.name for row in a] == ["stem", "body/conv1", "body/conv2", "add", "down"]
     assert a.layer("body").name == "body/conv2"
@@ -276,14 +278,14 @@ def test_a_toml_graph_file(tmp_path):
 
 
 def test_a_graph_file_is_the_same_network_as_the_spec():
-    from_file = read_graph(TINY).analyze()
+    from_file = analyze(read_graph(TINY))
     from_spec = analyze("conv(3, p=1), residual([conv(3, p=1), conv(3, p=1)]), pool(2)", input_size=32)
     assert (from_file.rf, from_file.jump, from_file.effective_padding) == (
         from_spec.rf, from_spec.jump, from_spec.effective_padding)
 
 
 def test_a_graph_file_may_hold_a_spec_and_any_dag():
-    assert read_graph('spec = "conv(3), residual([conv(3, p=1)])"').analyze().rf == 5
+    assert analyze(read_graph('spec = "conv(3), residual([conv(3, p=1)])"')).rf == 5
     dag = """
     output = "d"
     [[node]]
@@ -301,7 +303,7 @@ def test_a_graph_file_may_hold_a_spec_and_any_dag():
     name = "d"
     inputs = ["a", "b", "c"]
     """.replace("    ", "")
-    a = read_graph(dag).analyze()
+    a = analyze(read_graph(dag))
     assert (a.rf, a.rf_min, a.aligned) == (5, 3, True)
 
 
@@ -349,7 +351,7 @@ def test_yaml_graph_files_when_pyyaml_is_installed(tmp_path):
     path = tmp_path / "net.yaml"
     path.write_text("input_size: 32\nnodes:\n  - name: a\n    layers: conv(3, p=1)\n"
                     "  - name: b\n    inputs: [a, input]\n")
-    a = load_graph(path).analyze()
+    a = analyze(load_graph(path))
     assert (a.rf, a.size, a.aligned) == (3, 32, True)
     path.write_text("nodes:\n  - name: a\n    inputs: [zz]\n")
     with pytest.raises(SymrfError, match=r"net.yaml: node 1 \(line 2\) 'a': its input 'zz' is not a node"):
@@ -422,8 +424,8 @@ def test_cli_rf_of_a_graph_file(tmp_path):
     assert result.exit_code == 2 and "bad.toml: node 1 (line 1) 'a': its input 'b' is not a node" in result.stderr
 
 
-def test_cli_commands_for_chains_refuse_graphs_clearly():
+def test_cli_derives_and_measures_from_edges_on_graphs_too():
     derive = _cli("derive", "residual([conv(3, p=1)])")
-    assert derive.exit_code == 2 and "derive works on chains and repeated blocks" in derive.stderr
-    edges = _cli("rf", "residual([conv(3, p=1)])", "--edges")
-    assert edges.exit_code == 2 and "--sweep and --edges work on chains" in edges.stderr
+    assert derive.exit_code == 0 and "\\max(l_{\\text{conv1}}, l_{\\text{input}})" in derive.stdout
+    edges = _cli("rf", "residual([conv(3, p=1)])", "--edges", "--json")
+    assert edges.exit_code == 0 and json.loads(edges.stdout)["center"] == "1/2"

@@ -215,7 +215,7 @@ def test_cli_zoo_at_another_input_size():
     "args, message",
     [
         (("zoo", "resnet_50"), "there is no model 'resnet_50' in the zoo; did you mean"),
-        (("zoo", "resnet50", "--layer", "nowhere"), "there is no node named 'nowhere'"),
+        (("zoo", "resnet50", "--layer", "nowhere"), "there is no layer named 'nowhere'"),
         (("zoo", "--layer", "pool5"), "--layer needs a model"),
         (("zoo", "--json", "--latex"), "choose at most one of --json, --latex and --markdown"),
     ],

@@ -5,9 +5,10 @@ input size, the layer at which it ends, where the architecture comes from (``sou
 Araujo, Norris & Sim's table, the published receptive field, jump and effective padding (``published``). The
 TF-Slim models use TensorFlow's "same" and "valid" padding, so their values depend on the input size (224 here).
 
+>>> import symrf
 >>> from symrf import zoo
 >>> model = zoo.get("resnet_v1_50")
->>> a = model.analyze()
+>>> a = symrf.analyze(model)
 >>> a.rf, a.jump, a.effective_padding, a.aligned
 (483, 32, 239, True)
 >>> "resnet50" in zoo.names()
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from ..dispatch import analyze
 from ..errors import SymrfError
 from ..graphfile import GraphSpec, load_graph
 from ..layers import Value
@@ -72,7 +74,7 @@ def get(name: str) -> GraphSpec:
 @cache
 def analysis(name: str, input_size: object = None, strict: bool = False):
     """The analysis of model ``name`` (cached), at its own input size unless ``input_size`` is given."""
-    return get(name).analyze(input_size, strict)
+    return analyze(get(name), input_size, strict=strict)
 
 
 def table(input_size: object = None) -> tuple[ZooRow, ...]:

@@ -1,0 +1,148 @@
+"""Networks as directed acyclic graphs of named nodes (the model behind graph files and imported models).
+
+A node merges its inputs (when it has several) and then applies its layers (a :class:`~symrf.network.Network`,
+maybe empty); ``"input"`` names the network's input. :func:`order_nodes` puts the nodes in a topological order
+or says where they form a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sympy
+
+from .axes import common_axis_count
+from .errors import SymrfError
+from .network import Network
+
+__all__ = ["INPUT", "Graph", "GraphNode", "order_nodes"]
+
+#: The name of the network's input in a graph.
+INPUT = "input"
+
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode:
+    """A named node of a graph: its inputs are merged (if several), then ``op`` (a network, maybe empty) is applied.
+
+    >>> GraphNode("a", parse("conv(3)"), ("input",))
+    GraphNode(name='a', op=conv(3), inputs=('input',))
+    """
+
+    name: str
+    op: Network
+    inputs: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise SymrfError(f"a node's name must be a non-empty string, not {self.name!r}")
+        if self.name == INPUT:
+            raise SymrfError(f"{INPUT!r} names the network's input; give the node another name")
+        op = self.op if isinstance(self.op, Network) else Network.of(self.op)
+        object.__setattr__(self, "op", op)
+        inputs = tuple(self.inputs)
+        if not inputs:
+            raise SymrfError(f"node {self.name!r} has no inputs")
+        object.__setattr__(self, "inputs", inputs)
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """A network as a DAG of named nodes (a graph file); ``"input"`` is the network's input.
+
+    The nodes may come in any order; they must form a DAG whose names are unique and whose inputs exist.
+    ``output`` names the output node (by default the last node in topological order).
+
+    >>> g = Graph((GraphNode("a", parse("conv(3, p=1)"), ("input",)), GraphNode("b", Network(), ("a", "input"))))
+    >>> analyze(g).rf
+    3
+    """
+
+    nodes: tuple[GraphNode, ...]
+    output: str | None = None
+    labels: Mapping[str, str] | None = field(default=None, repr=False, compare=False)  # names in messages
+
+    def __post_init__(self) -> None:
+        nodes = tuple(self.nodes)
+        if not nodes:
+            raise SymrfError("a graph needs at least one node")
+        nodes = order_nodes(nodes, self.labels)
+        object.__setattr__(self, "nodes", nodes)
+        output = self.output if self.output is not None else nodes[-1].name
+        if output not in {node.name for node in nodes}:
+            raise SymrfError(f"the output {output!r} is not a node of the graph")
+        object.__setattr__(self, "output", output)
+
+    @property
+    def axis_count(self) -> int:
+        counts = {node.op.axis_count for node in self.nodes}
+        return common_axis_count(counts)
+
+    @property
+    def is_numeric(self) -> bool:
+        return all(node.op.is_numeric for node in self.nodes)
+
+    @property
+    def free_symbols(self) -> frozenset[sympy.Symbol]:
+        found: set[sympy.Symbol] = set()
+        for node in self.nodes:
+            found |= node.op.free_symbols
+        return frozenset(found)
+
+    def along(self, axis: int) -> Graph:
+        """The graph along one axis (every node's layers reduced to that axis)."""
+        return Graph(tuple(GraphNode(n.name, n.op.along(axis), n.inputs) for n in self.nodes), self.output)
+
+    def xreplace(self, mapping: dict) -> Graph:
+        return Graph(tuple(GraphNode(n.name, n.op.xreplace(mapping), n.inputs) for n in self.nodes), self.output)
+
+
+def order_nodes(nodes: tuple[GraphNode, ...], labels: Mapping[str, str] | None = None) -> tuple[GraphNode, ...]:
+    """``nodes`` in a topological order (stable: file order where it is free), or an error that says where.
+
+    ``labels`` gives how to show a node's name in messages (a graph file adds the line).
+
+    >>> a, b = GraphNode("a", Network(), ("b",)), GraphNode("b", Network(), ("input",))
+    >>> [node.name for node in order_nodes((a, b))]
+    ['b', 'a']
+    >>> order_nodes((GraphNode("a", Network(), ("b",)), GraphNode("b", Network(), ("a",))))
+    Traceback (most recent call last):
+    ...
+    symrf.errors.SymrfError: the nodes form a cycle: a -> b -> a
+    """
+    by_name: dict[str, int] = {}
+    for index, node in enumerate(nodes):
+        if node.name in by_name:
+            raise SymrfError(f"node name {node.name!r} is used twice (nodes {by_name[node.name] + 1} and {index + 1})")
+        by_name[node.name] = index
+    for index, node in enumerate(nodes):
+        for name in node.inputs:
+            if name != INPUT and name not in by_name:
+                raise SymrfError(f"node {node.name!r} (node {index + 1}) has the input {name!r}, which is not a node")
+    done: list[GraphNode] = []
+    state = [0] * len(nodes)  # 0 unseen, 1 on the stack, 2 done
+    for root in range(len(nodes)):
+        if state[root]:
+            continue
+        stack = [(root, 0)]
+        state[root] = 1
+        while stack:
+            index, position = stack[-1]
+            inputs = [by_name[name] for name in nodes[index].inputs if name != INPUT]
+            if position < len(inputs):
+                stack[-1] = (index, position + 1)
+                child = inputs[position]
+                if state[child] == 1:
+                    cycle = [nodes[i].name for i, _ in stack[[i for i, _ in stack].index(child):]]
+                    shown = [(labels or {}).get(name, name) for name in reversed(cycle + [nodes[child].name])]
+                    raise SymrfError(f"the nodes form a cycle: {' -> '.join(shown)}")
+                if state[child] == 0:
+                    state[child] = 1
+                    stack.append((child, 0))
+            else:
+                state[index] = 2
+                done.append(nodes[index])
+                stack.pop()
+    return tuple(done)

@@ -1,0 +1,116 @@
+"""The one dispatcher: :func:`analyze` picks the engine from the network's structure alone.
+
+- values per axis (``conv((3, 5))``): the network is analysed along each axis by this same dispatcher, and the
+  per-axis analyses are reported together (:class:`~symrf.per_axis.AxesAnalysis`);
+- several paths (``parallel``, ``residual``), graph files, TensorFlow "same" padding, asymmetric padding,
+  ``convt``, ``upsample`` and ``global_pool``: one sweep over the graph (:class:`~symrf.graph.GraphAnalysis`);
+- a block repeated a symbolic number of times in a plain chain: closed forms
+  (:class:`~symrf.closed_forms.ClosedFormAnalysis`);
+- a plain chain of conv and pool layers: the chain recurrence (:class:`~symrf.chain.ChainAnalysis`).
+
+Options never move a network to another engine: ``strict`` only turns misalignment warnings into errors, and an
+input size only adds output sizes. The engines beyond the chain are imported on first use, so that ``import
+symrf`` and ``symrf rf "conv(3)"`` stay light.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .analysis import Analysis
+from .chain import ChainAnalysis
+from .dag import Graph
+from .errors import SymrfError
+from .graphfile import GraphSpec
+from .layers import Value, as_value
+from .network import Network
+from .reader import parse_value
+from .spec import parse
+
+__all__ = ["analyze", "engine_of"]
+
+
+def _network(network: object) -> Network | Graph:
+    if isinstance(network, (Network, Graph)):
+        return network
+    if isinstance(network, str):
+        return parse(network)
+    if isinstance(network, Analysis):
+        return network.network
+    return Network.of(network if isinstance(network, (list, tuple)) else [network])
+
+
+def _size(size: object) -> Value | None:
+    if size is None:
+        return None
+    if isinstance(size, str):
+        return parse_value(size, "size")
+    return as_value(size, "size", "input ")
+
+
+def _sizes(input_size: object, count: int) -> tuple[Value | None, ...]:
+    """One input size per axis, from one value for every axis or one per axis."""
+    if isinstance(input_size, (tuple, list)):
+        sizes = tuple(input_size)
+        if len(sizes) == 1:
+            sizes = sizes * count
+        if len(sizes) != count:
+            raise SymrfError(f"the input size has {len(sizes)} entries but the network has {count} axes")
+    else:
+        sizes = (input_size,) * count
+    return tuple(_size(size) for size in sizes)
+
+
+def engine_of(network: Network | Graph) -> str:
+    """The engine a 1-D network needs: "graph", "closed_form" or "chain".
+
+    >>> engine_of(parse("conv(3)")), engine_of(parse("n * [conv(3)]")), engine_of(parse("residual([conv(3)])"))
+    ('chain', 'closed_form', 'graph')
+    """
+    if isinstance(network, Graph) or not network.is_plain:
+        return "graph"
+    return "closed_form" if network.has_repeats else "chain"
+
+
+def _analyze_axis(network: Network | Graph, size: Value | None, strict: bool) -> Analysis:
+    engine = engine_of(network)
+    if engine == "chain":
+        return ChainAnalysis(network, size)  # type: ignore[arg-type]
+    if engine == "closed_form":
+        from .closed_forms import ClosedFormAnalysis
+
+        return ClosedFormAnalysis(network, size)  # type: ignore[arg-type]
+    from .graph import GraphAnalysis
+
+    return GraphAnalysis(network, size, strict)
+
+
+def analyze(network: Any, input_size: object = None, *, strict: bool = False) -> Analysis:
+    """Analyse a network: a spec string, a :class:`~symrf.network.Network`, a list of layers, a graph
+    (:class:`~symrf.dag.Graph`, or a graph file read by :func:`symrf.load_graph`, at its own input size unless one
+    is given). Every result is an :class:`~symrf.analysis.Analysis`.
+
+    ``input_size`` is one value for every axis or one per axis (an int or a symbol); ``strict=True`` makes a
+    misaligned merge an error.
+
+    >>> analyze("conv(3, p=1), pool(2)", input_size=32).size
+    16
+    >>> analyze("n * [conv((3, 5))]").rf
+    (2*n + 1, 4*n + 1)
+    """
+    if isinstance(network, GraphSpec):
+        if input_size is None:
+            input_size = network.input_size
+        network = network.network
+    net = _network(network)
+    count = net.axis_count
+    sizes = _sizes(input_size, count)
+    if count == 1:
+        return _analyze_axis(net, sizes[0], strict)
+    from .per_axis import AxesAnalysis
+
+    def reanalyze(other: Any, other_sizes: Any) -> Analysis:
+        return analyze(other, other_sizes, strict=strict)
+
+    analyses = tuple(_analyze_axis(net.along(axis), sizes[axis], strict) for axis in range(count))
+    return AxesAnalysis(net, analyses, reanalyze)
