@@ -14,7 +14,6 @@ import sympy
 
 from . import recurrence as rec
 from .analysis import Analysis, Row, substitution
-from .errors import EmptyOutputError
 from .latex import derivation
 from .layers import Layer, Value, as_value
 from .naming import layer_names
@@ -84,29 +83,11 @@ class ChainAnalysis(Analysis):
         )
 
     def _sizes(self, kernels: list[Value]) -> tuple[Value, ...]:
-        # A symbolic size is kept as floor(numerator/denominator) + offset: floor((floor(a/b) + m)/s) equals
-        # floor((a + m b)/(b s)) for integers a, m and positive b, s, so nested floors collapse into one.
-        numeric = type(self.input_size) is int
         size = self.input_size
-        numerator, denominator, offset = self.input_size, 1, 0
         sizes = []
         for index, (layer, kernel) in enumerate(zip(self.layers, kernels)):
-            span = size + 2 * layer.padding - kernel
-            if (type(span) is int and span < 0) or (type(span) is not int and bool(sympy.Lt(span, 0) is sympy.true)):
-                raise EmptyOutputError(
-                    f"layer {index + 1} ({self.names[index]}) gets an input of size {size}, smaller than its "
-                    f"kernel extent {kernel} with padding {layer.padding}: its output would be empty"
-                )
-            if numeric and type(span) is int and type(layer.stride) is int:
-                size = rec.output_size(size, kernel, layer.stride, layer.padding)
-            else:
-                numeric = False
-                shift = offset + 2 * layer.padding - kernel
-                if layer.stride == 1:
-                    offset = shift + 1
-                else:
-                    numerator, denominator, offset = numerator + shift * denominator, denominator * layer.stride, 1
-                size = (numerator if denominator == 1 else sympy.floor(numerator / denominator)) + offset
+            rec.check_output(f"layer {index + 1} ({self.names[index]})", size, kernel, layer.padding)
+            size = rec.output_size(size, kernel, layer.stride, layer.padding)
             sizes.append(size)
         return tuple(sizes)
 

@@ -24,7 +24,7 @@ import sympy
 from . import recurrence as rec
 from .analysis import Analysis, Row, substitution
 from .chain import ChainAnalysis
-from .errors import EmptyOutputError, SymrfError
+from .errors import SymrfError
 from .latex import closed_form_derivation, latex_value, wrap_document
 from .layers import Layer, Value, as_value
 from .naming import Namer
@@ -264,12 +264,9 @@ class ClosedFormAnalysis(Analysis):
 
 
 def _layer_size(layer: Layer, size: Value, name: str) -> Value:
-    """The output size of one layer (:func:`symrf.recurrence.output_size`), or an error when it would be empty."""
+    """The output size of one layer, or an error when it would be empty (:mod:`symrf.recurrence`)."""
     kernel = layer.effective_kernel
-    span = size + 2 * layer.padding - kernel
-    if (type(span) is int and span < 0) or (type(span) is not int and sympy.Lt(span, 0) is sympy.true):
-        raise EmptyOutputError(f"{name} gets an input of size {size}, smaller than its kernel extent {kernel} with "
-                               f"padding {layer.padding}: its output would be empty")
+    rec.check_output(name, size, kernel, layer.padding)
     return rec.output_size(size, kernel, layer.stride, layer.padding)
 
 

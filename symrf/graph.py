@@ -310,16 +310,9 @@ class _Sweep:
         if size is None:
             return None
         if layer.padding == "same":
-            out = rec.same_output_size(size, layer.stride)
-        else:
-            span = size + before + after - kernel
-            if (type(span) is int and span < 0) or (type(span) is not int and sympy.Lt(span, 0) is sympy.true):
-                raise EmptyOutputError(
-                    f"{self.plan.names[index]} gets an input of size {size}, smaller than its kernel extent {kernel} "
-                    f"with padding {before} and {after}: its output would be empty"
-                )
-            out = rec.padded_output_size(size, kernel, layer.stride, before, after)
-        return out
+            return rec.same_output_size(size, layer.stride)
+        rec.check_output(self.plan.names[index], size, kernel, before, after)
+        return rec.output_size(size, kernel, layer.stride, before, after)
 
     def up(self, index: int, state: _State, layer: Layer) -> _State:
         name = self.plan.names[index]

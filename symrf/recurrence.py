@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sympy
 
+from .errors import EmptyOutputError
 from .symbols import Value
 
 #: The quantities reported for every row and for the whole network, in table order.
@@ -66,18 +67,41 @@ def center(rf: Value, effective_padding: Value) -> Value:
     return (rf - 1) / sympy.Integer(2) - effective_padding
 
 
-def output_size(size: Value, kernel_eff: Value, stride: Value, padding: Value) -> Value:
-    """``n_out = floor((n + 2p - k')/s) + 1`` (PyTorch's rule with symmetric padding ``p``).
+def output_size(size: Value, kernel_eff: Value, stride: Value, padding: Value,
+                padding_end: Value | None = None) -> Value:
+    """``n_out = floor((n + p + p_end - k')/s) + 1`` (PyTorch's rule; ``p_end = p`` for symmetric padding).
 
-    >>> output_size(224, 3, 2, 1)
-    112
+    Symbolic sizes keep one ``floor``: ``floor((floor(a/b) + m)/s) = floor((a + m b)/(b s))`` for integers ``a, m``
+    and positive ``b, s``, so two layers ``conv(3, s=2)`` give ``floor(N/4 - 7/4) + 1``, not nested floors.
+
+    >>> output_size(224, 3, 2, 1), output_size(8, 3, 2, 0, 1)
+    (112, 4)
+    >>> N = sympy.Symbol("N", integer=True, positive=True)
+    >>> output_size(output_size(N, 3, 2, 0), 3, 2, 0)
+    floor(N/4 - 7/4) + 1
     """
-    span = size + 2 * padding - kernel_eff
+    span = size + padding + (padding if padding_end is None else padding_end) - kernel_eff
     if type(span) is int and type(stride) is int:
         return span // stride + 1
     if stride == 1:
         return span + 1
+    floors = [term for term in sympy.Add.make_args(span) if isinstance(term, sympy.floor)]
+    if len(floors) == 1:  # span = floor(a/b) + m: one floor of a longer quotient
+        numerator, denominator = floors[0].args[0].as_numer_denom()
+        rest = span - floors[0]
+        return sympy.floor((numerator + rest * denominator) / (denominator * stride)) + 1
     return sympy.floor(span / stride) + 1
+
+
+def check_output(where: str, size: Value, kernel_eff: Value, padding: Value, padding_end: Value | None = None) -> None:
+    """Raise :class:`~symrf.errors.EmptyOutputError` when an input of ``size`` pixels, padded, is decidably shorter
+    than the kernel's extent, so that the layer ``where`` would have an empty output."""
+    end = padding if padding_end is None else padding_end
+    span = size + padding + end - kernel_eff
+    if (type(span) is int and span < 0) or (type(span) is not int and sympy.Lt(span, 0) is sympy.true):
+        shown = f"{padding}" if end == padding else f"{padding} and {end}"
+        raise EmptyOutputError(f"{where} gets an input of size {size}, smaller than its kernel extent {kernel_eff} "
+                               f"with padding {shown}: its output would be empty")
 
 
 # -- padding modes and output sizes beyond PyTorch's symmetric padding --------------------------------------------
@@ -130,20 +154,6 @@ def same_output_size(size: Value, stride: Value) -> Value:
     if type(size) is int and type(stride) is int:
         return -(-size // stride)
     return sympy.ceiling(sympy.Integer(size) / stride if type(size) is int else size / stride)
-
-
-def padded_output_size(size: Value, kernel_eff: Value, stride: Value, before: Value, after: Value) -> Value:
-    """``n_out = floor((n + p_before + p_after - k') / s) + 1``: :func:`output_size` with asymmetric padding.
-
-    >>> padded_output_size(8, 3, 2, 0, 1)
-    4
-    """
-    span = size + before + after - kernel_eff
-    if type(span) is int and type(stride) is int:
-        return span // stride + 1
-    if stride == 1:
-        return span + 1
-    return sympy.floor(span / stride) + 1
 
 
 def transposed_output_size(size: Value, kernel_eff: Value, stride: Value, before: Value, after: Value) -> Value:
