@@ -20,11 +20,11 @@ import time
 
 from timing import best_of, symrf_command
 
-from symrf import conv
-from symrf.chain import ChainAnalysis, analyze
+from symrf import analyze, conv
+from symrf.chain import ChainAnalysis
 from symrf.latex import derivation
 from symrf.network import Network
-from symrf.tables import latex_table, to_json
+from symrf.tables import latex_table, to_dict
 
 
 def bare_loop(params: list[tuple[int, int, int, int]]) -> tuple[list[int], list[int], list[int]]:
@@ -61,7 +61,7 @@ def numeric_chain(layers: int) -> None:
     print(f"  analysis (rf, jump, padding per layer)       {totals * 1e3:.2f} ms  = {totals / baseline:.1f}x"
           "  (target <= 10x)")
     print(f"  + start and centre of every layer            {per_layer * 1e3:.2f} ms  = {per_layer / baseline:.1f}x")
-    print(f"  every layer as a LayerResult object          {rows * 1e3:.2f} ms  = {rows / baseline:.1f}x")
+    print(f"  every layer as a Row object                  {rows * 1e3:.2f} ms  = {rows / baseline:.1f}x")
 
 
 def symbolic_spec(layers: int) -> str:
@@ -72,7 +72,7 @@ def symbolic_run(layers: int) -> tuple[float, int]:
     spec = symbolic_spec(layers)
     started = time.perf_counter()
     analysis = analyze(spec)
-    size = len(json.dumps(to_json(analysis))) + len(latex_table(analysis)) + len(derivation(analysis, jump=True,
+    size = len(json.dumps(to_dict(analysis))) + len(latex_table(analysis)) + len(derivation(analysis, jump=True,
                                                                                              center=True))
     return time.perf_counter() - started, size
 

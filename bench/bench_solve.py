@@ -22,7 +22,7 @@ from timing import best_of, symrf_command
 
 from symrf import closed_form, parse, solve, sweep
 from symrf.chain import ChainAnalysis
-from symrf.closed_forms import summarize
+from symrf.segments import summarize
 
 
 def command_line(repeats: int) -> None:

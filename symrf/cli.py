@@ -192,12 +192,15 @@ def derive_command(
     jump: Annotated[bool, typer.Option("--jump", help="Also derive the jump (effective stride).")] = False,
     center: Annotated[bool, typer.Option("--center", help="Also derive the effective padding and centre.")] = False,
     form: FormOption = Form.auto,
+    input_size: InputSize = None,
 ) -> None:
-    """The step-by-step LaTeX derivation of the receptive field.
+    """The step-by-step LaTeX derivation of the receptive field, for every network: chains, repeated blocks
+    (closed forms), branches (each merge as the maximum and minimum over its paths, with the alignment check),
+    values per axis (one derivation per axis), 'same' padding (give --input-size) and up-sampling (phases).
 
     Example: symrf derive "conv(k_1, s_1), conv(k_2, s_2)" --jump --document > rf.tex
     """
-    analysis = load(spec if spec is not None else WORKED_EXAMPLE)
+    analysis = load(spec if spec is not None else WORKED_EXAMPLE, input_size)
     echo(analysis.latex(jump=jump, center=center, document=document, form=form.value))
 
 

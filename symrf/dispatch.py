@@ -19,9 +19,7 @@ from typing import Any
 
 from .analysis import Analysis
 from .chain import ChainAnalysis
-from .dag import Graph
 from .errors import SymrfError
-from .graphfile import GraphSpec
 from .layers import Value, as_value
 from .network import Network
 from .reader import parse_value
@@ -30,13 +28,18 @@ from .spec import parse
 __all__ = ["analyze", "engine_of"]
 
 
-def _network(network: object) -> Network | Graph:
-    if isinstance(network, (Network, Graph)):
+def _network(network: object) -> Any:
+    """A Network or a Graph (graphs and graph files are imported only when one is given)."""
+    if isinstance(network, Network):
         return network
     if isinstance(network, str):
         return parse(network)
     if isinstance(network, Analysis):
         return network.network
+    from .dag import Graph
+
+    if isinstance(network, Graph):
+        return network
     return Network.of(network if isinstance(network, (list, tuple)) else [network])
 
 
@@ -61,18 +64,18 @@ def _sizes(input_size: object, count: int) -> tuple[Value | None, ...]:
     return tuple(_size(size) for size in sizes)
 
 
-def engine_of(network: Network | Graph) -> str:
+def engine_of(network: Any) -> str:
     """The engine a 1-D network needs: "graph", "closed_form" or "chain".
 
     >>> engine_of(parse("conv(3)")), engine_of(parse("n * [conv(3)]")), engine_of(parse("residual([conv(3)])"))
     ('chain', 'closed_form', 'graph')
     """
-    if isinstance(network, Graph) or not network.is_plain:
+    if not isinstance(network, Network) or not network.is_plain:  # a Graph, or a network that needs one
         return "graph"
     return "closed_form" if network.has_repeats else "chain"
 
 
-def _analyze_axis(network: Network | Graph, size: Value | None, strict: bool) -> Analysis:
+def _analyze_axis(network: Any, size: Value | None, strict: bool) -> Analysis:
     engine = engine_of(network)
     if engine == "chain":
         return ChainAnalysis(network, size)  # type: ignore[arg-type]
@@ -98,10 +101,13 @@ def analyze(network: Any, input_size: object = None, *, strict: bool = False) ->
     >>> analyze("n * [conv((3, 5))]").rf
     (2*n + 1, 4*n + 1)
     """
-    if isinstance(network, GraphSpec):
-        if input_size is None:
-            input_size = network.input_size
-        network = network.network
+    if not isinstance(network, (Network, str)):
+        from .graphfile import GraphSpec  # imported only when something other than a spec or a network is given
+
+        if isinstance(network, GraphSpec):
+            if input_size is None:
+                input_size = network.input_size
+            network = network.network
     net = _network(network)
     count = net.axis_count
     sizes = _sizes(input_size, count)

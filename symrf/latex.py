@@ -266,7 +266,7 @@ def _input_values(row: Any) -> dict[str, Any]:
     if row is None:
         return {"rf": 1, "rf_min": 1, "jump": 1, "effective_padding": 0, "center": 0, "size": None, "name": "input"}
     return {"rf": row.rf, "rf_min": row.rf_min, "jump": row.jump, "effective_padding": row.effective_padding,
-            "center": row.center, "size": row.size, "name": row.name}
+            "center": row.center, "size": row.size, "name": row.name, "phased": row.phases is not None}
 
 
 def _node_lines(analysis: Any, rows: list[Any], row: Any, jump: bool, center: bool) -> list[str]:
@@ -279,6 +279,9 @@ def _node_lines(analysis: Any, rows: list[Any], row: Any, jump: bool, center: bo
     lines: list[str] = []
     if row.kind == "repeat":
         lines += _repeat_node_lines(analysis, row, me, you, source)
+    elif row.kind == "global_pool" and source.get("phased"):
+        lines.append(f"l_{{{me}}} &= {_show(row.rf)} && \\text{{the extent of all }} n = {_show(source['size'])}"
+                     f" \\text{{ inputs, over their phases}}")
     elif row.kind == "global_pool":
         lines.append(f"l_{{{me}}} &= l_{{{you}}} + (n - 1) \\, J_{{{you}}} = {_show(row.rf)}"
                      f" && \\text{{global pooling over all }} n = {_show(source['size'])} \\text{{ inputs}}")
