@@ -134,6 +134,23 @@ class _State:
         self.phases = phases  # None for an affine state (a single phase)
 
 
+def _step(state: _State, kernel: Value, kernel_min: Value, stride: Value, padding: Value | None,
+          padding_min: Value | None, aligned: bool | None, size: Value | None) -> _State:
+    """The step rule of :mod:`symrf.recurrence` applied to the largest and the smallest path alike:
+    ``r' = r + (k' - 1) J``, ``P' = P + p J``, ``J' = J s`` (an unknown padding stays unknown)."""
+    jump = state.jump
+    return _State(
+        rec.next_rf(state.rf, kernel, jump),
+        rec.next_rf(state.rf_min, kernel_min, jump),
+        rec.next_jump(jump, stride),
+        None if state.padding is None or padding is None else rec.next_effective_padding(state.padding, padding, jump),
+        None if state.padding_min is None or padding_min is None else rec.next_effective_padding(
+            state.padding_min, padding_min, jump),
+        aligned,
+        size,
+    )
+
+
 def _center(rf: Value, padding: Value | None) -> Value | None:
     return None if padding is None else rec.center(rf, padding)
 
@@ -282,12 +299,7 @@ class _Sweep:
             size = self.down_size(index, layer, kernel, state.size, before, after)
             if state.phases is not None:
                 return self.phased_down(index, state, kernel, layer.stride, before, layer.dilation, size)
-            jump = state.jump
-            grow = (kernel - 1) * jump
-            padding = None if state.padding is None or before is None else state.padding + before * jump
-            padding_min = None if state.padding_min is None or before is None else state.padding_min + before * jump
-            return _State(state.rf + grow, state.rf_min + grow, jump * layer.stride, padding, padding_min,
-                          state.aligned, size)
+            return _step(state, kernel, kernel, layer.stride, before, before, state.aligned, size)
         if kind in UP_KINDS:
             return self.up(index, state, layer)
         return self.global_pool(index, state, name)
@@ -367,9 +379,7 @@ class _Sweep:
                 self.note(f"{name}: no input pixel reaches this layer")
             shift = phases.shift * size // phases.period  # one output feature: its neighbours do not exist
             return self.from_phases(_Phases(1, shift, [largest], [smallest]), state.aligned, 1)
-        grow = (size - 1) * state.jump
-        return _State(state.rf + grow, state.rf_min + grow, state.jump * size, state.padding, state.padding_min,
-                      state.aligned, 1)
+        return _step(state, size, size, size, 0, 0, state.aligned, 1)  # a kernel and a stride as wide as the input
 
     def to_phases(self, index: int, state: _State) -> _Phases:
         if state.phases is not None:
@@ -533,19 +543,11 @@ class _Sweep:
         count = item.count
         rf, padding, jump = _repeated(block.rf, block.padding, block.jump, count)
         rf_min, padding_min, _ = _repeated(block.rf_min, block.padding_min, block.jump, count)
-        outer = state.jump
         size = None
         if state.size is not None:
             size = self.repeated_size(item, state.size, name)
-        return _State(
-            state.rf + (rf - 1) * outer,
-            state.rf_min + (rf_min - 1) * outer,
-            outer * jump,
-            None if state.padding is None or padding is None else state.padding + padding * outer,
-            None if state.padding_min is None or padding_min is None else state.padding_min + padding_min * outer,
-            None if state.aligned is None or block.aligned is None else state.aligned and block.aligned,
-            size,
-        )
+        aligned = None if state.aligned is None or block.aligned is None else state.aligned and block.aligned
+        return _step(state, rf, rf_min, jump, padding, padding_min, aligned, size)  # the block acts like one layer
 
     def repeated_size(self, item: Repeat, size: Value, name: str) -> Value | None:
         probe = symbol("m_size")
