@@ -4,7 +4,7 @@ Run: python examples/depth_for_target.py
 """
 
 import symrf
-from symrf.closed_forms import latex_value
+from symrf.latex import latex_value
 
 # The RF of n repetitions of a conv(k, s) block, as a closed form (a geometric series in s).
 block = symrf.analyze("n * [conv(k, s)]")
