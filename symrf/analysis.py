@@ -35,7 +35,7 @@ from .errors import SymrfError
 from .layers import as_value
 from .symbols import Value
 
-__all__ = ["Analysis", "Row", "analysis_symbols", "substitution"]
+__all__ = ["Analysis", "Row", "analysis_symbols", "hidden_rows_note", "substitution"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +269,7 @@ class Analysis(ABC):
         return "flat"
 
     @abstractmethod
-    def subs(self, values: Mapping[object, object] | None = None, **named: object) -> Analysis:
+    def subs(self, values: Mapping[Any, object] | None = None, **named: object) -> Analysis:
         """The analysis of the network with symbols given values, e.g. ``a.subs(k=3, s=2)``."""
 
     @abstractmethod
@@ -301,7 +301,7 @@ def analysis_symbols(network: Any, input_size: Any) -> frozenset[sympy.Symbol]:
     return frozenset(found)
 
 
-def substitution(symbols: frozenset[sympy.Symbol], values: Mapping[object, object]) -> dict[sympy.Symbol, Value]:
+def substitution(symbols: frozenset[sympy.Symbol], values: Mapping[Any, object]) -> dict[sympy.Symbol, Value]:
     """A replacement map from values given by symbol or by name; a name the network does not have is an error."""
     by_name = {sym.name: sym for sym in symbols}
     mapping: dict[sympy.Symbol, Value] = {}
@@ -312,3 +312,9 @@ def substitution(symbols: frozenset[sympy.Symbol], values: Mapping[object, objec
             raise SymrfError(f"there is no symbol {name!r} in this network (its symbols: {known})")
         mapping[by_name[name]] = as_value(value, "value", f"{name}: ")
     return mapping
+
+
+def hidden_rows_note(name: str, block: Any) -> str:
+    """What a row of a block repeated a symbolic number of times says about the layers inside it."""
+    return (f"{name}: the layers inside {block!r} have no rows while the count is a symbol; give it a value "
+            f"(subs) to list them")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import sympy
 
@@ -54,8 +54,12 @@ class ChainAnalysis(Analysis):
         # rec.next_rf, rec.next_effective_padding and rec.next_jump, inlined: this loop is the numeric hot path
         # (tests check it against those functions and against a brute-force oracle).
         rf, jump, padding = 1, 1, 0
+        rfs: list[int]
+        jumps: list[int]
+        paddings: list[int]
         rfs, jumps, paddings = [], [], []
         add_rf, add_jump, add_padding = rfs.append, jumps.append, paddings.append
+        layer: Any  # a Layer of a numeric network: every value is an int (no "same" padding)
         for layer, kernel in zip(self.layers, kernels):
             rf += (kernel - 1) * jump
             padding += layer.padding * jump
@@ -76,10 +80,11 @@ class ChainAnalysis(Analysis):
         half = sympy.Rational(1, 2)
         jb = tuple(jumps_before)
         self.rf_sum = StridedSum(1, tuple(k - 1 for k in kernels), strides, jb)
-        self.padding_sum = StridedSum(0, tuple(layer.padding for layer in self.layers), strides, jb)
-        self.start_sum = StridedSum(0, tuple(-layer.padding for layer in self.layers), strides, jb)
+        paddings = cast("tuple[Value, ...]", tuple(layer.padding for layer in self.layers))  # never "same" in a chain
+        self.padding_sum = StridedSum(0, paddings, strides, jb)
+        self.start_sum = StridedSum(0, tuple(-p for p in paddings), strides, jb)
         self.center_sum = StridedSum(
-            0, tuple(_half(k - 1, half) - layer.padding for k, layer in zip(kernels, self.layers)), strides, jb
+            0, tuple(_half(k - 1, half) - p for k, p in zip(kernels, paddings)), strides, jb
         )
 
     def _sizes(self, kernels: list[Value]) -> tuple[Value, ...]:
@@ -192,7 +197,7 @@ class ChainAnalysis(Analysis):
             return "flat"
         return "nested"
 
-    def subs(self, values: Mapping[object, object] | None = None, **named: object) -> ChainAnalysis:
+    def subs(self, values: Mapping[Any, object] | None = None, **named: object) -> ChainAnalysis:
         """The analysis with symbols given values, e.g. ``a.subs(k=3, s=2)``.
 
         >>> analyze("conv(k, s), conv(k)").subs(k=3, s=2).rf

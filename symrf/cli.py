@@ -342,11 +342,12 @@ def main() -> None:
         sys.stderr.write("symrf: interrupted\n")
         sys.exit(130)
     except Exception as exc:  # click's usage errors (unknown option, missing argument, bad choice)
-        if not callable(getattr(exc, "format_message", None)):
+        format_message = getattr(exc, "format_message", None)
+        if not callable(format_message):
             raise
         context = getattr(exc, "ctx", None)
         command = getattr(context, "command_path", None) or "symrf"
-        message = " ".join(str(exc.format_message()).split())
+        message = " ".join(str(format_message()).split())
         sys.stderr.write(f"symrf: error: {message} (see '{command} --help')\n")
         sys.exit(getattr(exc, "exit_code", 2) or 2)
     sys.exit(code if isinstance(code, int) else 0)

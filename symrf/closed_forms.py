@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, reduce
-from typing import Any
+from typing import Any, cast
 
 import sympy
 
 from . import recurrence as rec
-from .analysis import Analysis, Row, substitution
+from .analysis import Analysis, Row, hidden_rows_note, substitution
 from .chain import ChainAnalysis
 from .errors import SymrfError
 from .latex import closed_form_derivation, latex_value, wrap_document
@@ -93,7 +93,7 @@ def substitute(network: Network, mapping: Mapping[sympy.Symbol, Value], limit: i
     return Network(tuple(items))
 
 
-def substitute_values(network: Network, values: Mapping[object, object]) -> Network:
+def substitute_values(network: Network, values: Mapping[Any, object]) -> Network:
     """``network`` with symbols given by name (``{"k": 3}``) replaced, checked as :meth:`ClosedFormAnalysis.subs`
     checks them.
 
@@ -114,6 +114,7 @@ def _substituted(network: Network, mapping: dict, limit: int) -> tuple[list, int
             items.append(item.xreplace(mapping) if mapping else item)
             size = None if size is None else size + 1
             continue
+        item = cast(Repeat, item)  # a plain network: layers and repeated blocks
         count = item.count.xreplace(mapping) if isinstance(item.count, sympy.Expr) else item.count
         count = _normal(count)
         body, body_size = _substituted(item.body, mapping, limit)
@@ -156,6 +157,8 @@ class ClosedFormAnalysis(Analysis):
         self.network = network
         self.input_size = input_size
         self.summary = summarize(network)
+        if input_size is not None:
+            self._built  # noqa: B018 - sizes are checked now, as every engine does: an empty output is an error
 
     @cached_property
     def rf(self) -> Value:
@@ -206,9 +209,8 @@ class ClosedFormAnalysis(Analysis):
                 summary = summary.then(summarize(item.body).repeated(item.count))
                 padding = None
                 size = self._repeated_size(item, size, name, notes)
-                if item.count.free_symbols:
-                    notes.append(f"{name}: the layers inside {item!r} have no rows while the count is a symbol; "
-                                 f"give it a value (subs) to list them")
+                if item.count.free_symbols:  # type: ignore[union-attr]  # BUG: AttributeError for an int count
+                    notes.append(hidden_rows_note(name, item))
             else:
                 name = namer.name(item.kind, item.name)
                 summary = summary.then(Summary.of_layer(item))
@@ -242,7 +244,7 @@ class ClosedFormAnalysis(Analysis):
     def rows(self) -> tuple[Row, ...]:
         return self._built[0]
 
-    def subs(self, values: Mapping[object, object] | None = None, **named: object) -> Analysis:
+    def subs(self, values: Mapping[Any, object] | None = None, **named: object) -> Analysis:
         """The analysis of the network with symbols given values; once no symbolic count is left, a
         :class:`~symrf.chain.ChainAnalysis` (with per-layer rows), whose values equal the closed form's.
 
@@ -342,7 +344,7 @@ def exact_function(expr: Value, symbols: Sequence[sympy.Symbol]) -> Callable[...
     return evaluate
 
 
-_RELATIONS: dict[type, Callable[[object, object], bool]] = {
+_RELATIONS: dict[type, Callable[[_Number, _Number], bool]] = {
     sympy.Equality: operator.eq,
     sympy.Unequality: operator.ne,
     sympy.StrictLessThan: operator.lt,
@@ -352,7 +354,7 @@ _RELATIONS: dict[type, Callable[[object, object], bool]] = {
 }
 
 
-def _compile(expr: sympy.Basic, position: dict, memo: dict) -> Callable[[tuple], object]:
+def _compile(expr: sympy.Basic, position: dict, memo: dict) -> Callable[[tuple], _Number]:
     if expr in memo:
         return memo[expr]
     compiled = _compile_node(expr, position, memo)
@@ -360,9 +362,9 @@ def _compile(expr: sympy.Basic, position: dict, memo: dict) -> Callable[[tuple],
     return compiled
 
 
-def _compile_node(expr: sympy.Basic, position: dict, memo: dict) -> Callable[[tuple], object]:
+def _compile_node(expr: sympy.Basic, position: dict, memo: dict) -> Callable[[tuple], _Number]:
     if expr.is_Integer:
-        constant: object = int(expr)
+        constant: _Number = int(expr)
         return lambda values: constant
     if expr.is_Rational:
         constant = Fraction(int(expr.p), int(expr.q))
@@ -379,7 +381,7 @@ def _compile_node(expr: sympy.Basic, position: dict, memo: dict) -> Callable[[tu
             for value, condition in expr.args
         ]
 
-        def piecewise(values: tuple) -> object:
+        def piecewise(values: tuple) -> _Number:
             for condition, value in pairs:
                 if condition(values):
                     return value(values)
@@ -472,7 +474,7 @@ def _plain(value: object) -> Value:
     return int(value)  # type: ignore[call-overload]
 
 
-def sweep(source: object, grid: Mapping[object, Iterable[int]], quantity: str = "rf",
+def sweep(source: object, grid: Mapping[Any, Iterable[int]], quantity: str = "rf",
           backend: str = "auto") -> SweepTable:
     """Evaluate a closed form over the Cartesian product of ``grid`` (``{"n": range(1, 13), "k": [3, 5, 7]}``).
 
@@ -528,7 +530,7 @@ def _sweep_source(source: object, quantity: str) -> tuple[Value, dict[str, sympy
     return getattr(source, quantity), {sym.name: sym for sym in source.free_symbols}
 
 
-def _sweep_grid(grid: Mapping[object, Iterable[int]], known: dict[str, sympy.Symbol],
+def _sweep_grid(grid: Mapping[Any, Iterable[int]], known: dict[str, sympy.Symbol],
                 expr: sympy.Basic) -> tuple[list[str], list[list[int]]]:
     names: list[str] = []
     values: list[list[int]] = []

@@ -78,11 +78,11 @@ def engine_of(network: Any) -> str:
 def _analyze_axis(network: Any, size: Value | None, strict: bool) -> Analysis:
     engine = engine_of(network)
     if engine == "chain":
-        return ChainAnalysis(network, size)  # type: ignore[arg-type]
+        return ChainAnalysis(network, size)
     if engine == "closed_form":
         from .closed_forms import ClosedFormAnalysis
 
-        return ClosedFormAnalysis(network, size)  # type: ignore[arg-type]
+        return ClosedFormAnalysis(network, size)
     from .graph import GraphAnalysis
 
     return GraphAnalysis(network, size, strict)

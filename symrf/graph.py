@@ -46,12 +46,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import sympy
 
 from . import recurrence as rec
-from .analysis import Analysis, Row, substitution
+from .analysis import Analysis, Row, hidden_rows_note, substitution
 from .dag import INPUT, Graph, GraphNode
 from .errors import EmptyOutputError, LayerError, SymrfError
 from .latex import graph_derivation
@@ -196,7 +196,7 @@ class _Plan:
     def __init__(self) -> None:
         self.names: list[str] = [INPUT]
         self.kinds: list[str] = ["input"]
-        self.ops: list[object] = [None]
+        self.ops: list[Layer | Repeat | None] = [None]  # by kind: a layer, a repeated block, or None
         self.inputs: list[tuple[int, ...]] = [()]
         self.labels: list[tuple[str, ...]] = [()]
         self.namer = Namer()
@@ -206,7 +206,8 @@ class _Plan:
         """A node's own name, else its kind and a per-kind counter (:mod:`symrf.naming`)."""
         return self.namer.name(kind, given, prefix)
 
-    def add(self, name: str, kind: str, op: object, inputs: tuple[int, ...], labels: tuple[str, ...] = ()) -> int:
+    def add(self, name: str, kind: str, op: Layer | Repeat | None, inputs: tuple[int, ...],
+            labels: tuple[str, ...] = ()) -> int:
         self.names.append(name)
         self.kinds.append(kind)
         self.ops.append(op)
@@ -250,7 +251,7 @@ def _lower_graph(graph: Graph) -> _Plan:
         else:
             start = sources[0]
         if single:
-            layer = node.op.items[0]
+            layer = cast(Layer, node.op.items[0])
             end = plan.add(node.name, layer.kind, layer, (start,))
         else:
             outer, plan.namer = plan.namer, Namer()  # a node's layers are numbered within the node
@@ -259,7 +260,8 @@ def _lower_graph(graph: Graph) -> _Plan:
             if end != start or len(node.op) == 0:
                 plan.aliases.setdefault(node.name, end)
         where[node.name] = end
-    plan.aliases[graph.output] = where[graph.output]
+    output = cast(str, graph.output)  # Graph.__post_init__ names the output node
+    plan.aliases[output] = where[output]
     return plan
 
 
@@ -283,9 +285,9 @@ class _Sweep:
             if kind == "merge":
                 states.append(self.merge(index, [states[i] for i in inputs[index]]))
             elif kind == "repeat":
-                states.append(self.repeat(index, states[inputs[index][0]], ops[index]))
+                states.append(self.repeat(index, states[inputs[index][0]], cast(Repeat, ops[index])))
             else:
-                states.append(self.layer(index, states[inputs[index][0]], ops[index]))
+                states.append(self.layer(index, states[inputs[index][0]], cast(Layer, ops[index])))
         self.states = states
 
     # -- layers ------------------------------------------------------------------------------------------------
@@ -305,6 +307,7 @@ class _Sweep:
         return self.global_pool(index, state, name)
 
     def padding(self, index: int, layer: Layer, kernel: Value, size: Value | None) -> tuple[Value | None, Value | None]:
+        pair: tuple[Value, Value] | None  # (before, after); None: a "same" padding that is not known yet
         if layer.padding != "same":
             pair = (layer.padding, layer.padding if layer.padding_end is None else layer.padding_end)
             self.resolved[index] = pair
@@ -331,7 +334,7 @@ class _Sweep:
         values = (layer.kernel, layer.stride, layer.padding, layer.dilation)
         if not all(type(v) is int for v in values) or not (layer.padding_end is None or type(layer.padding_end) is int):
             raise LayerError(f"{name}: a transposed convolution or up-sampling needs integer values here")
-        kernel, stride, padding, dilation = values
+        kernel, stride, padding, dilation = cast("tuple[int, int, int, int]", values)  # all int: checked above
         after = padding if layer.padding_end is None else layer.padding_end
         self.resolved[index] = (padding, after)
         size = None
@@ -515,7 +518,7 @@ class _Sweep:
                       f"are bounds (the hull over paths)")
         aligned = all(state.aligned is not False for state in states)
         for phase in range(period):
-            extents = [found[phase] for found in largest_of]
+            extents: list[Any] = [found[phase] for found in largest_of]  # (first, last), or None: not reached
             present = [i for i, e in enumerate(extents) if e is not None]
             if aligned and len({sum(extents[i]) for i in present}) > 1:
                 aligned = False
@@ -537,6 +540,8 @@ class _Sweep:
         inner = _Sweep(body, None, self.strict)
         self.notes.extend(f"{name}: {note}" for note in inner.notes)
         self.warnings.extend(f"{name}: {warning}" for warning in inner.warnings)
+        if isinstance(item.count, sympy.Expr) and item.count.free_symbols:
+            self.note(hidden_rows_note(name, item))
         block = inner.states[end]
         if block.phases is not None:
             raise LayerError(f"{name}: a block repeated a symbolic number of times cannot up-sample")
@@ -608,7 +613,7 @@ def _hull(phases: _Phases, table: list, xs) -> tuple[int, int] | None:
             lo = found[0]
         if hi is None or found[1] > hi:
             hi = found[1]
-    return None if lo is None else (lo, hi)
+    return None if lo is None else (lo, cast(int, hi))  # hi is set together with lo
 
 
 def _phase_summary(phases: _Phases) -> tuple[Value, Value, Value, Value]:
@@ -654,7 +659,7 @@ class GraphAnalysis(Analysis):
         self.strict = strict
         if isinstance(network, Graph):
             plan = _lower_graph(network)
-            output = plan.aliases[network.output]
+            output = plan.aliases[cast(str, network.output)]  # Graph.__post_init__ names the output node
         else:
             plan = _Plan()
             output = _lower(network.items, 0, plan)
@@ -757,7 +762,7 @@ class GraphAnalysis(Analysis):
         first = feature * state.jump - state.padding
         return first, first + state.rf - 1
 
-    def subs(self, values: Mapping[object, object] | None = None, **named: object) -> GraphAnalysis:
+    def subs(self, values: Mapping[Any, object] | None = None, **named: object) -> GraphAnalysis:
         """The analysis with symbols given values, e.g. ``a.subs(n=3)``."""
         mapping = substitution(self.free_symbols, {**dict(values or {}), **named})
         size = self.input_size

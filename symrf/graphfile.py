@@ -208,8 +208,8 @@ def _graph(nodes: object, output: object, lines: list[int | None], label: str):
         output = _string(output, "output", label)
         if output not in names:
             raise SymrfError(f"{label}the output {output!r} is not a node")
-    at = {node.name: f"{node.name} (line {lines[i]})" for i, node in enumerate(built) if i < len(lines)}
+    located = {node.name: f"{node.name} (line {lines[i]})" for i, node in enumerate(built) if i < len(lines)}
     try:
-        return Graph(tuple(built), output, at)
+        return Graph(tuple(built), output, located)
     except SymrfError as exc:
         raise SymrfError(f"{label}{exc}") from None

@@ -11,6 +11,7 @@ least one pixel).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from . import recurrence as rec
 from .chain import ChainAnalysis
@@ -114,7 +115,7 @@ def input_size_report(network: object, input_size: int) -> InputSizeReport:
     current = size
     for index, layer in enumerate(analysis.layers, start=1):
         kernel = layer.effective_kernel
-        if current <= 0 or current + 2 * layer.padding < kernel:
+        if current <= 0 or current + 2 * cast(int, layer.padding) < kernel:  # a numeric chain: int paddings
             current = 0  # an empty input, or one too small for the kernel: nothing to read
             empty.append(index)
         else:
@@ -136,7 +137,7 @@ def minimal_input_size(network: object, output_size: int = 1) -> int:
     need = _positive_size(output_size)
     analysis = _chain(network)
     for layer in reversed(analysis.layers):
-        need = max(1, (need - 1) * layer.stride + layer.effective_kernel - 2 * layer.padding)
+        need = max(1, (need - 1) * layer.stride + layer.effective_kernel - 2 * cast(int, layer.padding))
     report = input_size_report(analysis, need)  # checked forwards with the recurrence
     last = report.sizes[-1] if report.sizes else need
     if report.empty_layers or last < output_size:  # pragma: no cover - the backward bound is exact

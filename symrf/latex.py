@@ -225,7 +225,13 @@ def closed_form_derivation(analysis: Any, *, jump: bool = False, center: bool = 
     blocks = list(_repeats(analysis.network))
     lines: list[str] = []
     for index, block in enumerate(blocks, start=1):
-        lines.extend(_repeat_lines(block, "B" if len(blocks) == 1 else f"B_{index}"))
+        label = "B" if len(blocks) == 1 else f"B_{index}"
+        lines.extend(_repeat_lines(block, label))
+        if jump:
+            count, ratio = latex_value(block.count), tidy(summarize(block.body).jump)
+            lines.append(f"J^{{({count})}} &= J_{{{label}}}^{{{count}}} = "
+                         f"{latex_value(tidy(summarize(block.body).repeated(block.count).jump))}"
+                         f" \\qquad \\text{{with }} J_{{{label}}} = {latex_value(ratio)}")
     lines.append(
         "\\intertext{The whole network, composing its segments "
         "($R = R_1 + J_1 R_2 + J_1 J_2 R_3 + \\cdots$, $l = 1 + R$):}"
@@ -273,12 +279,12 @@ def _node_lines(analysis: Any, rows: list[Any], row: Any, jump: bool, center: bo
     """The lines of one node of a graph."""
     me = _label(row.name)
     if row.kind == "merge":
-        return _merge_lines(row, me, center)
+        return _merge_lines(row, me, jump, center)
     source = _input_values(_previous(rows, row.index, row.inputs[0]) if row.inputs else None)
     you = _label(source["name"])
     lines: list[str] = []
     if row.kind == "repeat":
-        lines += _repeat_node_lines(analysis, row, me, you, source)
+        lines += _repeat_node_lines(analysis, row, me, you, source, jump)
     elif row.kind == "global_pool" and source.get("phased"):
         lines.append(f"l_{{{me}}} &= {_show(row.rf)} && \\text{{the extent of all }} n = {_show(source['size'])}"
                      f" \\text{{ inputs, over their phases}}")
@@ -309,7 +315,7 @@ def _node_lines(analysis: Any, rows: list[Any], row: Any, jump: bool, center: bo
     return lines
 
 
-def _merge_lines(row: Any, me: str, center: bool) -> list[str]:
+def _merge_lines(row: Any, me: str, jump: bool, center: bool) -> list[str]:
     """A merge: the maximum and minimum over its inputs, the paths named, and the alignment check."""
     paths = row.paths
     names = [_label(path.source) for path in paths]
@@ -328,8 +334,10 @@ def _merge_lines(row: Any, me: str, center: bool) -> list[str]:
     verdict = {True: "aligned: the centres agree", False: "misaligned: the centres differ",
                None: "alignment undecided"}[row.aligned]
     lines.append(f"&\\text{{{verdict}}}")
+    if jump:
+        lines.append(f"J_{{{me}}} &= {_show(row.jump)}")
     if center:
-        lines.append(f"P_{{{me}}} &= {_show(row.effective_padding)}")
+        lines.append(f"P_{{{me}}} &= {_show(row.effective_padding)}, \\qquad c_{{{me}}} = {_show(row.center)}")
     return lines
 
 
@@ -338,7 +346,7 @@ def _text(text: str) -> str:
     return _label(text)[len("\\text{"):-1]
 
 
-def _repeat_node_lines(analysis: Any, row: Any, me: str, you: str, source: dict[str, Any]) -> list[str]:
+def _repeat_node_lines(analysis: Any, row: Any, me: str, you: str, source: dict[str, Any], jump: bool) -> list[str]:
     """A block repeated ``n`` times inside a graph: the block on its own, then the geometric series."""
     block = analysis.block(row.index)
     count = row.layer.count
@@ -354,7 +362,8 @@ def _repeat_node_lines(analysis: Any, row: Any, me: str, you: str, source: dict[
     lines.append(f"l_{{{me}}} &= l_{{{you}}} + {series} \\, J_{{{you}}} = {_show(row.rf)}")
     if span != 0 and row.rf_min != row.rf:
         lines.append(f"l^{{\\min}}_{{{me}}} &= {_show(row.rf_min)}")
-    lines.append(f"J_{{{me}}} &= J_{{{you}}} \\, J_{{B}}^{{{n}}} = {_show(row.jump)}")
+    if jump:
+        lines.append(f"J_{{{me}}} &= J_{{{you}}} \\, J_{{B}}^{{{n}}} = {_show(row.jump)}")
     return lines
 
 
@@ -388,7 +397,7 @@ def axes_derivation(analysis: Any, *, document: bool = False, **options: Any) ->
     """One derivation per axis of a network with values per axis, each headed by the axis's name."""
     parts = []
     for index, name in enumerate(analysis.axis_names):
-        parts.append(f"\\begin{{gather*}}\\text{{Along the {_text(name)} (axis {index + 1}):}}\\end{{gather*}}")
+        parts.append(f"\\begin{{gather*}}\\text{{Along the {_text(name)} (axis {index}):}}\\end{{gather*}}")
         parts.append(analysis.axis(index).latex(**options))
     body = "\n".join(parts)
     return wrap_document(body) if document else body

@@ -189,7 +189,7 @@ class Layer:
             v.xreplace(mapping) if isinstance(v, sympy.Expr) else v
             for v in (self.kernel, self.stride, self.padding, self.dilation, self.padding_end)
         ]
-        return Layer(self.kind, *values[:4], name=self.name, padding_end=values[4])
+        return Layer(self.kind, values[0], values[1], values[2], values[3], name=self.name, padding_end=values[4])
 
     def __repr__(self) -> str:
         name = [f"name={self.name!r}"] if self.name is not None else []
@@ -394,7 +394,7 @@ def _per_axis(*values: object) -> bool:
     return any(isinstance(v, (tuple, list)) for v in values)
 
 
-def conv(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | None = None) -> Layer:
+def conv(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | None = None) -> Layer | AxesLayer:
     """A convolution with kernel ``k``, stride ``s``, padding ``p`` (before the first pixel) and dilation ``d``.
 
     A tuple gives one value per axis, height first (``conv((3, 5), s=2)``); a per-axis padding may be a
@@ -411,7 +411,7 @@ def conv(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | Non
     return Layer("conv", k, s, p, d, name)
 
 
-def pool(k: object, s: object = None, p: object = 0, d: object = 1, name: str | None = None) -> Layer:
+def pool(k: object, s: object = None, p: object = 0, d: object = 1, name: str | None = None) -> Layer | AxesLayer:
     """A max or average pooling layer; like PyTorch, its stride defaults to its kernel.
 
     >>> pool(2).stride
@@ -422,7 +422,7 @@ def pool(k: object, s: object = None, p: object = 0, d: object = 1, name: str | 
     return Layer("pool", k, k if s is None else s, p, d, name)
 
 
-def convt(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | None = None) -> Layer:
+def convt(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | None = None) -> Layer | AxesLayer:
     """A transposed convolution: input pixel ``x`` feeds outputs ``x*s - p + j*d`` for ``j = 0..k-1`` (PyTorch).
 
     Its output pixels fall into ``s`` phases that read different numbers of input pixels, so the receptive field
@@ -436,7 +436,7 @@ def convt(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | No
     return Layer("convt", k, s, p, d, name)
 
 
-def upsample(s: object = 2, name: str | None = None) -> Layer:
+def upsample(s: object = 2, name: str | None = None) -> Layer | AxesLayer:
     """Nearest-neighbour upsampling by ``s``: output ``y`` copies input ``floor(y / s)``.
 
     For receptive fields it is a transposed convolution with kernel ``s`` and stride ``s``.

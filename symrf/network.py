@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Union, cast
 
 import sympy
 
@@ -63,11 +63,10 @@ class Network:
         items = tuple(self.items)
         plain, numeric, repeats = True, True, False
         for item in items:
-            kind = type(item)
-            if kind is Layer:
+            if type(item) is Layer:
                 plain = plain and item.is_plain
                 numeric = numeric and item.is_numeric
-            elif kind is Repeat:
+            elif type(item) is Repeat:
                 plain = plain and item.body.plain
                 numeric, repeats = False, True
             elif isinstance(item, ITEMS):
@@ -242,7 +241,7 @@ def parallel(*branches: object, name: str | None = None) -> Parallel:
     >>> parallel([conv(3, p=1)], [pool(3, 1, 1)], name="mixed").name
     'mixed'
     """
-    return Parallel(branches, name)
+    return Parallel(cast("tuple[Network, ...]", branches), name)  # __post_init__ makes each branch a Network
 
 
 def residual(layers: object, name: str | None = None) -> Parallel:
@@ -251,7 +250,7 @@ def residual(layers: object, name: str | None = None) -> Parallel:
     >>> residual([conv(3, p=1)]) == parallel([conv(3, p=1)], [])
     True
     """
-    return Parallel((layers, []), name)
+    return Parallel(cast("tuple[Network, ...]", (layers, [])), name)  # __post_init__ makes each branch a Network
 
 
 #: What a network holds.
@@ -263,7 +262,7 @@ def _axis_count(item: Item) -> int:
         return 1
     if type(item) is AxesLayer:
         return item.axis_count
-    branches = item.branches if type(item) is Parallel else (item.body,)
+    branches = item.branches if type(item) is Parallel else (cast(Repeat, item).body,)
     counts = {branch.axis_count for branch in branches}
     counts.discard(1)
     if len(counts) > 1:
@@ -273,13 +272,13 @@ def _axis_count(item: Item) -> int:
 
 
 def _along(item: Item, axis: int) -> Item:
-    kind = type(item)
-    if kind is Layer:
+    if type(item) is Layer:
         return item
-    if kind is AxesLayer:
+    if type(item) is AxesLayer:
         return item.along(axis)
-    if kind is Parallel:
+    if type(item) is Parallel:
         return Parallel(tuple(branch.along(axis) for branch in item.branches), item.name)
+    item = cast(Repeat, item)  # the last kind of item
     return Repeat(item.count, item.body.along(axis))
 
 

@@ -17,6 +17,7 @@ import sympy
 from .analysis import Analysis, Row, analysis_symbols, substitution
 from .errors import SymrfError
 from .latex import axes_derivation
+from .layers import AxesLayer, Layer
 
 __all__ = ["AxesAnalysis"]
 
@@ -133,14 +134,20 @@ class AxesAnalysis(Analysis):
             return tuple(getattr(r, field) for r in rows)
 
         return Row(
-            index, first.name, first.kind, first.layer if first.layer is None else self._layer_of(index),
+            index, first.name, first.kind, self._layer_of(rows),
             first.inputs, each("rf"), each("rf_min"), each("jump"), each("effective_padding"), each("start"),
             each("center"), each("size") if self.input_size is not None else None, each("padding"),
             _all_aligned(list(each("aligned"))), first.paths, None, rows,
         )
 
-    def _layer_of(self, index: int) -> Any:
-        return self.analyses[0].row(index).layer
+    @staticmethod
+    def _layer_of(rows: tuple[Row, ...]) -> Any:
+        """The layer of a row across the axes: an :class:`~symrf.layers.AxesLayer` when its values differ between
+        axes, the 1-D layer when they agree, the repeated block or None (a merge) as on the first axis."""
+        layers = tuple(row.layer for row in rows)
+        if all(type(layer) is Layer for layer in layers) and len(set(layers)) > 1:
+            return AxesLayer(layers, layers[0].name)
+        return layers[0]
 
     @cached_property
     def rows(self) -> tuple[Row, ...]:
@@ -156,7 +163,7 @@ class AxesAnalysis(Analysis):
             raise SymrfError(f"give one feature index per axis ({self.axis_count}), not {len(features)}")
         return tuple(a.input_interval(f) for a, f in zip(self.analyses, features))
 
-    def subs(self, values: Mapping[object, object] | None = None, **named: object) -> Analysis:
+    def subs(self, values: Mapping[Any, object] | None = None, **named: object) -> Analysis:
         """The analysis with symbols given values, along every axis."""
         mapping = substitution(self.free_symbols, {**dict(values or {}), **named})
         sizes = None

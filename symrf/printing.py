@@ -9,6 +9,7 @@ deeper than the expression's own nesting of small pieces, so chains of thousands
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import cast
 
 import sympy
 
@@ -41,9 +42,9 @@ def spec_text(value: Value) -> str:
     >>> spec_text(sympy.floor((sympy.Symbol("k") - 1) / 2))
     '(k - 1)//2'
     """
-    if type(value) is int or not value.has(sympy.floor):
+    if type(value) is int or not cast(sympy.Expr, value).has(sympy.floor):
         return text(value)
-    return str(value.replace(sympy.floor, _FloorDiv))
+    return str(cast(sympy.Expr, value).replace(sympy.floor, _FloorDiv))
 
 
 class _FloorDiv(sympy.Function):

@@ -13,7 +13,7 @@ import ast
 import math
 import os
 import re
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import sympy
 
@@ -425,7 +425,11 @@ class TextReader:
             if exponent < 0:
                 self.fail(f"an exponent must be a non-negative integer, got {exponent}", node.right)
             if type(base) is int or isinstance(base, sympy.Rational):
-                numerator, denominator = (base, 1) if type(base) is int else (int(base.p), int(base.q))
+                if type(base) is int:
+                    numerator, denominator = base, 1
+                else:
+                    rational = cast(sympy.Rational, base)
+                    numerator, denominator = int(rational.p), int(rational.q)
                 size = max(abs(numerator), denominator)
                 if size > 1 and (exponent > 4 * MAX_DIGITS or exponent * math.log10(size) > MAX_DIGITS):
                     self.fail(f"{self._segment(node)} has more than {MAX_DIGITS:,} digits", node)

@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import sympy
 
@@ -70,6 +71,7 @@ def is_one(value: Value) -> bool | None:
     """
     if type(value) is int:
         return value == 1
+    value = cast(sympy.Expr, value)  # not an int
     # A jump is a product of powers of strides. Read it factor by factor first: an integer base > 1 makes it > 1;
     # powers of symbols alone may be 1 (every symbol 1). sympy's assumptions take ~0.1 s on 50 factors.
     undecided = True
@@ -292,7 +294,7 @@ def tidy(value: Value) -> Value:
     condition fixes substituted), integers as ``int``."""
     if type(value) is int:
         return value
-    if value.has(sympy.Piecewise):
+    if cast(sympy.Expr, value).has(sympy.Piecewise):
         value = _lift(value)
     if isinstance(value, sympy.Piecewise):
         value = sympy.Piecewise(*((_factored(expr), cond) for expr, cond in value.args), evaluate=False)

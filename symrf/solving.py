@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, cast
 
 import sympy
 
@@ -96,7 +97,7 @@ class Solution:
             result["conditions"] = [str(condition) for condition in self.conditions]
         return result
 
-    def subs(self, values: Mapping[object, object] | None = None, **named: object) -> Solution:
+    def subs(self, values: Mapping[Any, object] | None = None, **named: object) -> Solution:
         """Solve again with some symbols given values; once all are numbers, through the exact integer search.
 
         >>> solve("n * [conv(k, s)]", "T").subs(k=3, s=2, T=224).value
@@ -114,7 +115,7 @@ class Solution:
                 raise SymrfError(f"there is no symbol {name!r} in this question (its other symbols: {shown})")
             mapping[known[name]] = _given(value, name)
         network = substitute(self.network, mapping)
-        target = self.target if type(self.target) is int else _normal(self.target.xreplace(mapping))
+        target = self.target if type(self.target) is int else _normal(cast(sympy.Expr, self.target).xreplace(mapping))
         return solve(network, target, self.symbol.name)
 
     def __str__(self) -> str:
@@ -229,7 +230,7 @@ def solve(network: Network | str | list | ChainAnalysis | ClosedFormAnalysis, ta
     target = _target(target)
     others = (network.free_symbols | _symbols(target)) - {unknown}
     if not others:
-        return _NumericQuestion(network, unknown, target).solve()  # type: ignore[arg-type]
+        return _NumericQuestion(network, unknown, cast(int, target)).solve()  # no symbol left: an int
     return _symbolic(network, unknown, target)
 
 
@@ -254,8 +255,9 @@ class _NumericQuestion:
 
     def _value(self, value: Value, role: str, where: str) -> Callable[[int], int]:
         if type(value) is int:
-            return lambda v, constant=value: constant
-        if self.x not in value.free_symbols:
+            constant = value
+            return lambda v: constant
+        if self.x not in cast(sympy.Expr, value).free_symbols:
             constant = int(value)
             return lambda v: constant
         if role != "padding":
@@ -299,6 +301,7 @@ class _NumericQuestion:
                 ))
                 self._value(item.padding, "padding", where)
             else:
+                item = cast(Repeat, item)  # a plain network: layers and repeated blocks
                 count = self._value(item.count, "count", f"{item!r}:")
                 nodes.append(("repeat", count, self._compile(item.body)))
         return nodes
@@ -452,7 +455,7 @@ def _segments(network: Network, index: int):  # noqa: ANN202 - three summaries
     items = network.items
     return (
         summarize(Network(items[:index])),
-        summarize(items[index].body),
+        summarize(cast(Repeat, items[index]).body),
         summarize(Network(items[index + 1:])),
     )
 
@@ -560,7 +563,10 @@ def _size(expr: Value) -> int:
 
 def _linear(expr: Value, x: sympy.Symbol) -> tuple[Value, Value] | None:
     """``(c_0, c_1)`` with ``expr = c_0 + c_1 x`` exactly, or ``None``."""
-    if type(expr) is int or x not in expr.free_symbols:
+    if type(expr) is int:
+        return None
+    expr = cast(sympy.Expr, expr)
+    if x not in expr.free_symbols:
         return None
     if expr.has(sympy.Piecewise, sympy.floor, sympy.ceiling):
         return None
@@ -659,7 +665,8 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
             growth = tidy(_normal((ja * rb).xreplace(replacement)))
             if growth == 0:
                 raise UnreachableError(
-                    f"repeating the block [{network.items[index].body!r}] never widens the receptive field"
+                    f"repeating the block [{cast(Repeat, network.items[index]).body!r}] never widens the "
+                    "receptive field"
                 )
             bound = _normal(branch_gap / growth)
             value = sympy.ceiling(bound)
@@ -668,7 +675,8 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
             growth = tidy(_normal((ja * (rb + (jb - 1) * rc)).xreplace(replacement)))
             if growth == 0:
                 raise UnreachableError(
-                    f"nothing in or after the repeated block [{network.items[index].body!r}] widens the field"
+                    f"nothing in or after the repeated block [{cast(Repeat, network.items[index]).body!r}] widens "
+                    "the field"
                 )
             ratio = _normal(1 + branch_gap * (jb - 1) / growth)
             value = sympy.ceiling(sympy.log(ratio) / sympy.log(jb))
@@ -712,7 +720,7 @@ def _symbolic_linear(network: Network, x: sympy.Symbol, target: Value, closed: V
                 f"block); give the other symbols ({others}) values to solve exactly"
             )
         constant, slope = linear
-        start = tidy(_normal(expr.xreplace({x: least})))
+        start = tidy(_normal(cast(sympy.Expr, expr).xreplace({x: least})))  # linear: not an int
         gap = _normal(sympy.sympify(target) - start)
         if len(branches) > 1:
             when = f"If ${sympy.latex(condition)}$" if condition is not sympy.true else "Otherwise"
@@ -761,12 +769,12 @@ def _merge(values: list[tuple[Value, sympy.Basic]]) -> Value:
 
 
 def _layer_values(network: Network, roles: tuple[str, ...]) -> list[sympy.Expr]:
-    found = []
+    found: list[sympy.Expr] = []
     for item in network.items:
         if isinstance(item, Layer):
             found.extend(getattr(item, role) for role in roles if isinstance(getattr(item, role), sympy.Expr))
         else:
-            found.extend(_layer_values(item.body, roles))
+            found.extend(_layer_values(cast(Repeat, item).body, roles))
     return found
 
 
@@ -776,7 +784,7 @@ def _layer_symbols(network: Network) -> set[sympy.Symbol]:
         if isinstance(item, Layer):
             found |= item.free_symbols
         else:
-            found |= _layer_symbols(item.body)
+            found |= _layer_symbols(cast(Repeat, item).body)
     return found
 
 
@@ -789,4 +797,4 @@ def _at(closed: Value, x: sympy.Symbol, value: Value) -> Value:
             return sympy.Piecewise(
                 *((expr.xreplace({x: v}), c) for (expr, c), (v, _) in zip(closed.args, value.args)), evaluate=False
             )
-    return closed.xreplace({x: value})
+    return cast(sympy.Expr, closed).xreplace({x: value})

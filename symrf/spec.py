@@ -19,7 +19,7 @@ import difflib
 import inspect
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -307,8 +307,8 @@ class _Reader(TextReader):
                 args.extend(values)
                 continue
             if kind is _VAR_KEYWORD:
-                for key in source:  # type: ignore[attr-defined]
-                    kwargs[key] = self._argument(keywords[key], key, _role(key))
+                for kwarg in source:  # type: ignore[attr-defined]
+                    kwargs[kwarg] = self._argument(keywords[kwarg], kwarg, _role(kwarg))
                 continue
             argument = node.args[source] if type(source) is int else keywords[source]  # type: ignore[index]
             arguments_by_role.setdefault(role, argument)
@@ -368,7 +368,7 @@ def _is_block(node: ast.expr) -> bool:
     return False
 
 
-def _unknown_argument(function: str, argument: str, parameters: dict[str, inspect.Parameter]) -> str:
+def _unknown_argument(function: str, argument: str, parameters: Mapping[str, inspect.Parameter]) -> str:
     """``conv() has no argument 'stide'; did you mean 's'?``"""
     candidates: dict[str, str] = {}
     for name in parameters:

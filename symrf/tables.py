@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import sys
-from typing import Any
+from typing import Any, cast
 
 import sympy
 
@@ -38,6 +38,10 @@ __all__ = [
     "terminal_table",
     "text_rows",
     "to_dict",
+    "zoo_cells",
+    "zoo_json",
+    "zoo_latex",
+    "zoo_markdown",
 ]
 
 #: Column headings of the text tables; "rf min" is shown only for networks with merges.
@@ -53,7 +57,7 @@ def _json(value: object) -> object:
         return value
     if isinstance(value, tuple):
         return [_json(v) for v in value]
-    return json_value(value)  # type: ignore[arg-type]
+    return json_value(value)
 
 
 def _cell(value: object) -> str:
@@ -66,7 +70,7 @@ def _cell(value: object) -> str:
     if isinstance(value, sympy.Piecewise):
         return "; ".join(f"{json_value(expr)} {'otherwise' if cond is sympy.true else 'if ' + _condition(cond)}"
                          for expr, cond in value.args)
-    return "same" if value == "same" else str(json_value(value))  # type: ignore[arg-type]
+    return "same" if value == "same" else str(json_value(value))
 
 
 def _grouped(cell: str) -> str:
@@ -89,7 +93,7 @@ def _tex_cell(value: object) -> str:
     if isinstance(value, tuple):
         shown = [_tex_cell(v) for v in value]
         return shown[0] if len(set(shown)) == 1 else " \\times ".join(shown)
-    return tex(value)  # type: ignore[arg-type]
+    return tex(value)
 
 
 def _edge(value: object) -> object:
@@ -97,7 +101,7 @@ def _edge(value: object) -> object:
         return None
     if isinstance(value, tuple):
         return tuple(_edge(v) for v in value)
-    return value + _HALF  # type: ignore[operator]
+    return value + _HALF
 
 
 def _value(analysis: Any, quantity: str, index: int, form: str, edges: bool) -> object:
@@ -122,8 +126,8 @@ def _written_tex(analysis: Any, quantity: str, index: int, form: str, edges: boo
 
 
 def _quantities(analysis: Any) -> tuple[str, ...]:
-    """The quantities of the text tables: ``rf_min`` only where paths merge."""
-    if analysis.merges:
+    """The quantities of the text tables: ``rf_min`` only where paths merge (or a repeated block holds merges)."""
+    if analysis.merges or analysis.rf_min != analysis.rf:
         return ("rf", "rf_min", *QUANTITIES[1:])
     return QUANTITIES
 
@@ -240,7 +244,7 @@ def to_dict(analysis: Any, form: str = "auto", edges: bool = False, paths: bool 
             if field == "padding":
                 if entry.kind not in ("merge", "repeat"):
                     item["padding"] = _json_padding(values["padding"])
-            elif any(v is not None for v in (values[field] if isinstance(values[field], tuple) else
+            elif any(v is not None for v in (cast(tuple, values[field]) if isinstance(values[field], tuple) else
                                              (values[field],))):
                 item[field] = _json(values[field])
         for quantity in quantities:
@@ -303,6 +307,21 @@ def _layer_cells(entry: _Entry) -> list[str]:
             _cell(values["dilation"])]
 
 
+def _tex_layer_cells(entry: _Entry) -> list[str]:
+    """kernel, stride, padding and dilation in math mode (``$\\times n$`` for a repeated block)."""
+    values = entry.values
+    if entry.kind == "merge":
+        return ["", "", "", ""]
+    if entry.kind == "repeat":
+        return [f"$\\times {_tex_cell(values['count'])}$", "", "", ""]
+    padding = values["padding"]
+    # a single value in math; "same", pairs (before/after) and per-axis paddings as the text table writes them
+    shown = escape_tex(_padding_cell(padding)) if isinstance(padding, tuple) or padding == "same" else \
+        f"${_tex_cell(padding)}$"
+    return [f"${_tex_cell(values['kernel'])}$", f"${_tex_cell(values['stride'])}$", shown,
+            f"${_tex_cell(values['dilation'])}$"]
+
+
 def text_rows(analysis: Any, form: str = "auto", edges: bool = False) -> tuple[list[str], list[list[str]], list[str]]:
     """Headings, one row of text cells per row of the analysis, and a totals row."""
     form = analysis.form(form)
@@ -362,7 +381,7 @@ def latex_table(analysis: Any, form: str = "auto", edges: bool = False) -> str:
     lines = ["\\begin{tabular}{ll" + "c" * (len(headings) - 2) + "}", " & ".join(headings) + " \\\\", "\\hline"]
     for index, entry in enumerate(_entries(analysis, form), start=1):
         cells = [f"\\texttt{{{escape_tex(entry.name)}}}", escape_tex(entry.kind)]
-        cells += [escape_tex(cell) for cell in _layer_cells(entry)]
+        cells += _tex_layer_cells(entry)
         cells += [f"${_written_tex(analysis, q, index, form, edges)}$" for q in quantities]
         cells += [f"${_tex_cell(analysis.value_at('size', index))}$"] if sized else []
         lines.append(" & ".join(cells) + " \\\\")

@@ -8,11 +8,10 @@ from hypothesis import strategies as st
 
 from symrf import analyze, conv, parse, pool
 from symrf.axes import axis_names
-from symrf.layers import AxesLayer
-from symrf.per_axis import AxesAnalysis
 from symrf.errors import SymrfError
-from symrf.layers import Layer
+from symrf.layers import AxesLayer, Layer
 from symrf.network import Network
+from symrf.per_axis import AxesAnalysis
 
 
 def test_b_a_2d_chain_is_analysed_per_axis():
