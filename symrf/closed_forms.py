@@ -209,7 +209,7 @@ class ClosedFormAnalysis(Analysis):
                 summary = summary.then(summarize(item.body).repeated(item.count))
                 padding = None
                 size = self._repeated_size(item, size, name, notes)
-                if item.count.free_symbols:  # type: ignore[union-attr]  # BUG: AttributeError for an int count
+                if isinstance(item.count, sympy.Expr) and item.count.free_symbols:
                     notes.append(hidden_rows_note(name, item))
             else:
                 name = namer.name(item.kind, item.name)

@@ -400,3 +400,9 @@ def test_cli_derives_a_repeated_block():
     result = run("derive", "n * [conv(3), pool(2)]", "--document")
     assert result.exit_code == 0
     assert result.stdout.startswith("\\documentclass") and "R^{(n)} &= 3 (2^{n} - 1)" in result.stdout
+
+
+def test_rows_of_a_huge_integer_count_kept_as_a_repeat():
+    analysis = closed_form("n * [conv(3)]").subs(n=10**9)
+    assert analysis.rf == 2 * 10**9 + 1 and [row.kind for row in analysis.rows] == ["repeat"]
+    assert not any("no rows" in note for note in analysis.notes)
