@@ -153,6 +153,11 @@ class ChainAnalysis(Analysis):
     def __len__(self) -> int:
         return len(self.layers)
 
+    @property
+    def merges(self) -> tuple[Row, ...]:
+        """A chain has no merges (answered without building its rows)."""
+        return ()
+
     # -- totals ----------------------------------------------------------------------------------------------
     @property
     def rf(self) -> Value:
