@@ -44,7 +44,7 @@ class ChainAnalysis(Analysis):
         self._is_numeric = network.is_numeric and (input_size is None or type(input_size) is int)
         kernels = [layer.kernel if layer.dilation == 1 else rec.effective_kernel(layer.kernel, layer.dilation)
                    for layer in self.layers]
-        if self.is_numeric:
+        if self._is_numeric:
             self._numeric(kernels)
         else:
             self._symbolic(kernels)
@@ -106,7 +106,7 @@ class ChainAnalysis(Analysis):
     # -- per-layer values -------------------------------------------------------------------------------------
     def rf_at(self, length: int) -> Value:
         """The RF after the first ``length`` layers (``rf_at(0) == 1``)."""
-        if self.is_numeric:
+        if self._is_numeric:
             return self._rf[length - 1] if length else 1
         return self.rf_sum.value(length)
 
@@ -114,17 +114,17 @@ class ChainAnalysis(Analysis):
         return self.jumps[length - 1] if length else 1
 
     def effective_padding_at(self, length: int) -> Value:
-        if self.is_numeric:
+        if self._is_numeric:
             return self._padding[length - 1] if length else 0
         return self.padding_sum.value(length)
 
     def start_at(self, length: int) -> Value:
-        if self.is_numeric:
+        if self._is_numeric:
             return -self._padding[length - 1] if length else 0
         return self.start_sum.value(length)
 
     def center_at(self, length: int) -> Value:
-        if self.is_numeric:
+        if self._is_numeric:
             return rec.center(self.rf_at(length), self.effective_padding_at(length))
         return self.center_sum.value(length)
 

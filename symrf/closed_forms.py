@@ -24,8 +24,9 @@ import sympy
 from . import recurrence as rec
 from .analysis import Analysis, Row, hidden_rows_note, substitution
 from .chain import ChainAnalysis
+from .derivations import closed_form_derivation
 from .errors import SymrfError
-from .latex import closed_form_derivation, latex_value, wrap_document
+from .latex import latex_value, wrap_document
 from .layers import Layer, Value, as_value
 from .naming import Namer
 from .network import Network, Repeat

@@ -53,8 +53,8 @@ import sympy
 from . import recurrence as rec
 from .analysis import Analysis, Row, hidden_rows_note, substitution
 from .dag import INPUT, Graph, GraphNode
+from .derivations import graph_derivation
 from .errors import EmptyOutputError, LayerError, SymrfError
-from .latex import graph_derivation
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
 from .naming import Namer
 from .network import Network, Parallel, Repeat
@@ -706,8 +706,8 @@ class GraphAnalysis(Analysis):
 
     @cached_property
     def output(self) -> Row | None:
-        """The row of the output node (None for an empty network)."""
-        return self.rows[self._output - 1] if self._output else None
+        """The row of the output node (None for an empty network), built without the other rows."""
+        return self._node(self._output) if self._output else None
 
     def _total(self, field: str, empty: object) -> Any:
         row = self.output

@@ -1,37 +1,23 @@
-"""Step-by-step LaTeX derivations of every analysis: chains, closed forms, graphs of paths and per-axis networks.
+"""Step-by-step LaTeX derivations of chains, the LaTeX document wrapper and values in LaTeX.
 
 Chain lines are rendered from a per-layer template (``l_{i} = l_{i-1} + (k'_i - 1) * s_1 * ... * s_{i-1} = value``)
 rather than by substituting into a general formula, so the factors appear exactly as the recurrence uses them.
-Closed forms show each repeated block's geometric series; graphs show each node's step, each merge as the maximum
-and minimum over its inputs with the paths named and the alignment check written out; per-axis networks give one
-derivation per axis.
-
+The derivations of closed forms, graphs of paths and per-axis networks are in :mod:`symrf.derivations`, loaded with
+their engines, so that ``import symrf`` stays light.
 The printers read analyses through their common questions (:class:`symrf.analysis.Analysis`) and never import an
 engine; the engines call them from ``latex()``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import sympy
 
-from .network import Network, Repeat
-from .printing import product_tex, tex, tex_base, tex_factor, value_tex
-from .segments import _expr, _normal, is_one, summarize, tidy, unit_condition
+from .printing import product_tex, tex, value_tex
 from .symbols import Value
 
-__all__ = [
-    "DOCUMENT_FOOTER",
-    "DOCUMENT_HEADER",
-    "axes_derivation",
-    "closed_form_derivation",
-    "derivation",
-    "graph_derivation",
-    "latex_value",
-    "wrap_document",
-]
+__all__ = ["DOCUMENT_FOOTER", "DOCUMENT_HEADER", "derivation", "latex_value", "wrap_document"]
 
 DOCUMENT_HEADER = r"""\documentclass{article}
 \usepackage[margin=2cm]{geometry}
@@ -148,9 +134,6 @@ def derivation(analysis: Any, *, jump: bool = False, center: bool = False, docum
     return wrap_document(body) if document else body
 
 
-# -- closed forms ---------------------------------------------------------------------------------------------
-
-
 def latex_value(value: Value) -> str:
     """A value in LaTeX as written in papers (see :func:`symrf.printing.tex`): quotients as ``\\frac``, a
     ``Piecewise`` as a ``cases`` environment.
@@ -159,245 +142,3 @@ def latex_value(value: Value) -> str:
     \\begin{cases} 1 + 2 n & \\text{if } s = 1 \\\\ 1 + \\frac{2 (s^{n} - 1)}{s - 1} & \\text{otherwise} \\end{cases}
     """
     return tex(value)
-
-
-def _repeats(network: Network) -> Iterator[Repeat]:
-    """The repeated blocks of ``network``, inner blocks before the blocks that hold them."""
-    for item in network.items:
-        if isinstance(item, Repeat):
-            yield from _repeats(item.body)
-            yield item
-
-
-def _repeat_lines(block: Repeat, label: str) -> list[str]:
-    """Derivation lines for one repeated block: its span and jump, the recurrence, the sum, the series, the result."""
-    body = summarize(block.body)
-    span, jump, count = tidy(body.span), tidy(body.jump), block.count
-    n = latex_value(count)
-    name_r, name_j = f"R_{{{label}}}", f"J_{{{label}}}"
-    lines = [
-        f"\\intertext{{The block repeated ${n}$ times, on its own: span ${name_r} = l_{{{label}}} - 1$ and jump "
-        f"${name_j}$.}}",
-        f"{name_r} &= {latex_value(span)}, \\qquad {name_j} = {latex_value(jump)}",
-        "\\intertext{Each copy widens the field by the block's span times the jump of the copies before it:}",
-        f"R^{{(i)}} &= R^{{(i-1)}} + {name_r} \\, {name_j}^{{\\,i-1}}, \\qquad R^{{(0)}} = 0",
-        f"R^{{({n})}} &= \\sum_{{i=1}}^{{{n}}} {name_r} \\, {name_j}^{{\\,i-1}}"
-        f" = {tex_factor(span)} \\sum_{{i=0}}^{{{n} - 1}} {tex_base(jump)}^{{i}}",
-    ]
-    one = is_one(jump)
-    if one:
-        lines.append(f"&= {latex_value(_normal(count * span))} \\qquad \\text{{since }} {name_j} = 1")
-    elif one is False:
-        lines.append(f"&= {tex_factor(span)} \\, \\frac{{{tex_base(jump)}^{{{n}}} - 1}}{{{latex_value(jump)} - 1}}")
-    else:
-        condition, at_one = unit_condition(jump)
-        other = tidy(_expr(span).xreplace({condition: sympy.false}))
-        linear = tidy(count * _expr(span).xreplace(at_one))
-        lines.append(
-            f"&= {tex_factor(other)} \\, \\frac{{{tex_base(jump)}^{{{n}}} - 1}}{{{latex_value(jump)} - 1}}"
-            f" \\qquad \\text{{if }} {sympy.latex(sympy.Not(condition))}"
-        )
-        lines.append(f"R^{{({n})}} &= {latex_value(linear)} \\qquad \\text{{if }} {sympy.latex(condition)}")
-    result = tidy(body.repeated(count).span)
-    lines.append(f"R^{{({n})}} &= {latex_value(result)}")
-    return lines
-
-
-def closed_form_derivation(analysis: Any, *, jump: bool = False, center: bool = False, document: bool = False,
-                           form: str = "auto") -> str:
-    """The LaTeX derivation of a closed form: for each repeated block (inner blocks first) the block's span and jump,
-    the recurrence over copies, its sum, the geometric series and the simplified result; then the whole network.
-
-    >>> print(closed_form_derivation(analyze("n * [conv(3)]")))  # doctest: +NORMALIZE_WHITESPACE
-    \\begin{align*}
-    \\intertext{The block repeated $n$ times, on its own: span $R_{B} = l_{B} - 1$ and jump $J_{B}$.}
-    R_{B} &= 2, \\qquad J_{B} = 1 \\\\
-    \\intertext{Each copy widens the field by the block's span times the jump of the copies before it:}
-    R^{(i)} &= R^{(i-1)} + R_{B} \\, J_{B}^{\\,i-1}, \\qquad R^{(0)} = 0 \\\\
-    R^{(n)} &= \\sum_{i=1}^{n} R_{B} \\, J_{B}^{\\,i-1} = 2 \\sum_{i=0}^{n - 1} 1^{i} \\\\
-    &= 2 n \\qquad \\text{since } J_{B} = 1 \\\\
-    R^{(n)} &= 2 n \\\\
-    \\intertext{The whole network, composing its segments ($R = R_1 + J_1 R_2 + J_1 J_2 R_3 + \\cdots$, $l = 1 + R$):}
-    l &= 1 + 2 n \\\\
-    J &= 1
-    \\end{align*}
-    """
-    blocks = list(_repeats(analysis.network))
-    lines: list[str] = []
-    for index, block in enumerate(blocks, start=1):
-        label = "B" if len(blocks) == 1 else f"B_{index}"
-        lines.extend(_repeat_lines(block, label))
-        if jump:
-            count, ratio = latex_value(block.count), tidy(summarize(block.body).jump)
-            lines.append(f"J^{{({count})}} &= J_{{{label}}}^{{{count}}} = "
-                         f"{latex_value(tidy(summarize(block.body).repeated(block.count).jump))}"
-                         f" \\qquad \\text{{with }} J_{{{label}}} = {latex_value(ratio)}")
-    lines.append(
-        "\\intertext{The whole network, composing its segments "
-        "($R = R_1 + J_1 R_2 + J_1 J_2 R_3 + \\cdots$, $l = 1 + R$):}"
-    )
-    lines.append(f"l &= {latex_value(analysis.rf)}")
-    lines.append(f"J &= {latex_value(analysis.jump)}")
-    if center:
-        lines.append(f"P &= {latex_value(analysis.effective_padding)}")
-        lines.append(f"c &= \\frac{{l - 1}}{{2}} - P = {latex_value(analysis.center)}")
-    body = _align(lines)
-    return wrap_document(body) if document else body
-
-
-# -- graphs of paths and per-axis networks -------------------------------------------------------------------------
-
-
-def _label(name: str) -> str:
-    """A row's name as a LaTeX subscript: ``\\text{layer3/conv1}`` with TeX's special characters escaped."""
-    for char, escaped in (("\\", "\\textbackslash{}"), ("_", "\\_"), ("&", "\\&"), ("%", "\\%"), ("#", "\\#"),
-                          ("$", "\\$"), ("{", "\\{"), ("}", "\\}"), ("^", "\\^{}"), ("~", "\\~{}")):
-        name = name.replace(char, escaped)
-    return f"\\text{{{name}}}"
-
-
-def _show(value: object) -> str:
-    return "?" if value is None else tex(value)
-
-
-def _previous(rows: list[Any], index: int, name: str) -> Any:
-    """The most recent row before ``index`` named ``name`` (None for the network's input)."""
-    for row in reversed(rows[: index - 1]):
-        if row.name == name:
-            return row
-    return None
-
-
-def _input_values(row: Any) -> dict[str, Any]:
-    if row is None:
-        return {"rf": 1, "rf_min": 1, "jump": 1, "effective_padding": 0, "center": 0, "size": None, "name": "input"}
-    return {"rf": row.rf, "rf_min": row.rf_min, "jump": row.jump, "effective_padding": row.effective_padding,
-            "center": row.center, "size": row.size, "name": row.name, "phased": row.phases is not None}
-
-
-def _node_lines(analysis: Any, rows: list[Any], row: Any, jump: bool, center: bool) -> list[str]:
-    """The lines of one node of a graph."""
-    me = _label(row.name)
-    if row.kind == "merge":
-        return _merge_lines(row, me, jump, center)
-    source = _input_values(_previous(rows, row.index, row.inputs[0]) if row.inputs else None)
-    you = _label(source["name"])
-    lines: list[str] = []
-    if row.kind == "repeat":
-        lines += _repeat_node_lines(analysis, row, me, you, source, jump)
-    elif row.kind == "global_pool" and source.get("phased"):
-        lines.append(f"l_{{{me}}} &= {_show(row.rf)} && \\text{{the extent of all }} n = {_show(source['size'])}"
-                     f" \\text{{ inputs, over their phases}}")
-    elif row.kind == "global_pool":
-        lines.append(f"l_{{{me}}} &= l_{{{you}}} + (n - 1) \\, J_{{{you}}} = {_show(row.rf)}"
-                     f" && \\text{{global pooling over all }} n = {_show(source['size'])} \\text{{ inputs}}")
-    elif row.phases is not None:
-        rfs = ", ".join(_show(phase.rf) for phase in row.phases)
-        lines.append(f"l_{{{me}}} &= \\max_{{\\text{{phase}}}} l^{{(t)}}_{{{me}}} = \\max({rfs}) = {_show(row.rf)}"
-                     f" && \\text{{{len(row.phases)} output phases}}")
-    else:
-        layer = row.layer
-        kernel = layer.effective_kernel
-        lines.append(f"l_{{{me}}} &= l_{{{you}}} + ({tex(kernel)} - 1) \\, J_{{{you}}} = {_show(source['rf'])}"
-                     f" + ({tex(kernel)} - 1) \\cdot {tex_factor(source['jump'])} = {_show(row.rf)}")
-    if row.rf_min != row.rf and row.kind not in ("repeat",):
-        lines.append(f"l^{{\\min}}_{{{me}}} &= {_show(row.rf_min)}")
-    if jump and row.kind != "repeat":
-        lines.append(f"J_{{{me}}} &= {_show(row.jump)}")
-    if center:
-        padding = row.padding[0] if isinstance(row.padding, tuple) else row.padding
-        if row.kind in ("conv", "pool") and padding is not None and row.phases is None:
-            lines.append(f"P_{{{me}}} &= P_{{{you}}} + {tex_factor(padding)} \\, J_{{{you}}} = "
-                         f"{_show(row.effective_padding)}")
-        else:
-            lines.append(f"P_{{{me}}} &= {_show(row.effective_padding)}")
-        lines.append(f"c_{{{me}}} &= \\frac{{l_{{{me}}} - 1}}{{2}} - P_{{{me}}} = {_show(row.center)}")
-    return lines
-
-
-def _merge_lines(row: Any, me: str, jump: bool, center: bool) -> list[str]:
-    """A merge: the maximum and minimum over its inputs, the paths named, and the alignment check."""
-    paths = row.paths
-    names = [_label(path.source) for path in paths]
-    lines = [f"&\\text{{{row.name}: merges {', '.join(_text(path.label) for path in paths)}}}"]
-    if len(paths) == 1:
-        lines.append(f"l_{{{me}}} &= l_{{{names[0]}}} = {_show(row.rf)}")
-    else:
-        arguments = ", ".join(f"l_{{{n}}}" for n in names)
-        values = ", ".join(_show(path.rf) for path in paths)
-        lines.append(f"l_{{{me}}} &= \\max({arguments}) = \\max({values}) = {_show(row.rf)}")
-        minima = ", ".join(f"l^{{\\min}}_{{{n}}}" for n in names)
-        low = ", ".join(_show(path.rf_min) for path in paths)
-        lines.append(f"l^{{\\min}}_{{{me}}} &= \\min({minima}) = \\min({low}) = {_show(row.rf_min)}")
-    for name, path in zip(names, paths):
-        lines.append(f"c_{{{name}}} &= \\frac{{l_{{{name}}} - 1}}{{2}} - P_{{{name}}} = {_show(path.center)}")
-    verdict = {True: "aligned: the centres agree", False: "misaligned: the centres differ",
-               None: "alignment undecided"}[row.aligned]
-    lines.append(f"&\\text{{{verdict}}}")
-    if jump:
-        lines.append(f"J_{{{me}}} &= {_show(row.jump)}")
-    if center:
-        lines.append(f"P_{{{me}}} &= {_show(row.effective_padding)}, \\qquad c_{{{me}}} = {_show(row.center)}")
-    return lines
-
-
-def _text(text: str) -> str:
-    """Plain text made safe inside ``\\text{...}``."""
-    return _label(text)[len("\\text{"):-1]
-
-
-def _repeat_node_lines(analysis: Any, row: Any, me: str, you: str, source: dict[str, Any], jump: bool) -> list[str]:
-    """A block repeated ``n`` times inside a graph: the block on its own, then the geometric series."""
-    block = analysis.block(row.index)
-    count = row.layer.count
-    n = tex(count)
-    span, ratio = tidy(_normal(block.rf - 1)), tidy(block.jump)
-    lines = [f"&\\text{{{row.name}: the block repeated}}\\ {n}\\ \\text{{times; on its own}}\\ "
-             f"l_{{B}} = {_show(block.rf)},\\ J_{{B}} = {_show(block.jump)}"]
-    one = is_one(ratio)
-    if one:
-        series = f"{n} \\, (l_{{B}} - 1)"
-    else:
-        series = f"(l_{{B}} - 1) \\frac{{J_{{B}}^{{{n}}} - 1}}{{J_{{B}} - 1}}"
-    lines.append(f"l_{{{me}}} &= l_{{{you}}} + {series} \\, J_{{{you}}} = {_show(row.rf)}")
-    if span != 0 and row.rf_min != row.rf:
-        lines.append(f"l^{{\\min}}_{{{me}}} &= {_show(row.rf_min)}")
-    if jump:
-        lines.append(f"J_{{{me}}} &= J_{{{you}}} \\, J_{{B}}^{{{n}}} = {_show(row.jump)}")
-    return lines
-
-
-def graph_derivation(analysis: Any, *, jump: bool = False, center: bool = False, document: bool = False,
-                     form: str = "auto") -> str:
-    """The derivation of a graph analysis, node by node in topological order (``form`` is accepted for symmetry
-    with chains; graph values are written flat).
-
-    >>> print(graph_derivation(analyze("residual([conv(3, p=1)])")))
-    \\begin{align*}
-    l_{\\text{conv1}} &= l_{\\text{input}} + (3 - 1) \\, J_{\\text{input}} = 1 + (3 - 1) \\cdot 1 = 3 \\\\
-    &\\text{merge1: merges path 1 (conv1), path 2 (identity)} \\\\
-    l_{\\text{merge1}} &= \\max(l_{\\text{conv1}}, l_{\\text{input}}) = \\max(3, 1) = 3 \\\\
-    l^{\\min}_{\\text{merge1}} &= \\min(l^{\\min}_{\\text{conv1}}, l^{\\min}_{\\text{input}}) = \\min(3, 1) = 1 \\\\
-    c_{\\text{conv1}} &= \\frac{l_{\\text{conv1}} - 1}{2} - P_{\\text{conv1}} = 0 \\\\
-    c_{\\text{input}} &= \\frac{l_{\\text{input}} - 1}{2} - P_{\\text{input}} = 0 \\\\
-    &\\text{aligned: the centres agree}
-    \\end{align*}
-    """
-    rows = list(analysis.rows)
-    lines: list[str] = []
-    for row in rows:
-        lines.extend(_node_lines(analysis, rows, row, jump, center))
-    if not lines:
-        lines = ["l &= 1"]
-    body = _align(lines)
-    return wrap_document(body) if document else body
-
-
-def axes_derivation(analysis: Any, *, document: bool = False, **options: Any) -> str:
-    """One derivation per axis of a network with values per axis, each headed by the axis's name."""
-    parts = []
-    for index, name in enumerate(analysis.axis_names):
-        parts.append(f"\\begin{{gather*}}\\text{{Along the {_text(name)} (axis {index}):}}\\end{{gather*}}")
-        parts.append(analysis.axis(index).latex(**options))
-    body = "\n".join(parts)
-    return wrap_document(body) if document else body

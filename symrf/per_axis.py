@@ -15,8 +15,8 @@ from typing import Any
 import sympy
 
 from .analysis import Analysis, Row, analysis_symbols, substitution
+from .derivations import axes_derivation
 from .errors import SymrfError
-from .latex import axes_derivation
 from .layers import AxesLayer, Layer
 
 __all__ = ["AxesAnalysis"]

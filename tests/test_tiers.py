@@ -26,7 +26,7 @@ TIERS = {
     # 2: parsers
     "symrf.spec": 2, "symrf.graphfile": 2,
     # 3: presentation
-    "symrf.latex": 3, "symrf.tables": 3,
+    "symrf.latex": 3, "symrf.derivations": 3, "symrf.tables": 3,
     # 4: engines
     "symrf.analysis": 4, "symrf.chain": 4, "symrf.closed_forms": 4, "symrf.graph": 4, "symrf.per_axis": 4,
     "symrf.solving": 4, "symrf.input_size": 4,
