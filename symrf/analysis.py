@@ -31,7 +31,7 @@ import sympy
 
 from . import tables
 from .axes import axis_names
-from .errors import SymrfError
+from .errors import SymrfError, quoted
 from .layers import as_value
 from .symbols import Value
 
@@ -145,6 +145,11 @@ class Analysis(ABC):
         return tuple(row for row in self.rows if row.kind == "merge")
 
     @property
+    def branched(self) -> bool:
+        """Whether paths branch and merge anywhere (so ``rf_min`` may differ from ``rf``); False for a chain."""
+        return bool(self.merges)
+
+    @property
     def free_symbols(self) -> frozenset[sympy.Symbol]:
         """The symbols of the network and of its input size: what :meth:`subs` can give values to."""
         return analysis_symbols(self.network, self.input_size)
@@ -173,7 +178,7 @@ class Analysis(ABC):
         is its own axis 0."""
         if key in (0, "x"):
             return self
-        raise SymrfError(f"there is no axis {key!r}; this network has one axis (0, or 'x')")
+        raise SymrfError(f"there is no axis {quoted(key)}; this network has one axis (0, or 'x')")
 
     # -- rows ------------------------------------------------------------------------------------------------
 
@@ -191,9 +196,9 @@ class Analysis(ABC):
         """The row at ``index`` (1-based)."""
         count = len(self)
         if isinstance(index, bool) or not isinstance(index, int):
-            raise SymrfError(f"a row is given by its 1-based index, not {index!r}")
+            raise SymrfError(f"a row is given by its 1-based index, not {quoted(index)}")
         if not 1 <= index <= count:
-            raise SymrfError(f"there is no row {index}; the network has {count}")
+            raise SymrfError(f"there is no row {quoted(index)}; the network has {count}")
         return self._row(index)
 
     def _row(self, index: int) -> Row:
@@ -212,13 +217,13 @@ class Analysis(ABC):
         if len(found) == 1:
             return self.row(found[0])
         if found:
-            shown = ", ".join(map(str, found))
-            raise SymrfError(f"several rows are named {key!r} (rows {shown}); ask for one by its index")
+            listed = ", ".join(map(str, found))
+            raise SymrfError(f"several rows are named {quoted(key)} (rows {listed}); ask for one by its index")
         alias = self._aliases().get(key)
         if alias:
             return self.row(alias)
-        shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
-        raise SymrfError(f"there is no layer named {key!r}; layers: {shown or 'none'}")
+        listed = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
+        raise SymrfError(f"there is no layer named {quoted(key)}; layers: {listed or 'none'}")
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -265,7 +270,7 @@ class Analysis(ABC):
         """How printers write symbolic values: "flat" sums of products, or "nested" (Horner) where an engine
         offers it for large values (chains); "auto" lets the engine choose."""
         if requested not in ("auto", "flat", "nested"):
-            raise SymrfError(f"unknown form {requested!r}; use auto, flat or nested")
+            raise SymrfError(f"unknown form {quoted(requested)}; use auto, flat or nested")
         return "flat"
 
     @abstractmethod
@@ -301,6 +306,16 @@ def analysis_symbols(network: Any, input_size: Any) -> frozenset[sympy.Symbol]:
     return frozenset(found)
 
 
+def given_values(values: object, named: Mapping[str, object]) -> dict[Any, object]:
+    """The values given to ``subs``: a mapping (by symbol or name) and keywords, the keywords winning."""
+    if values is None:
+        return dict(named)
+    if not isinstance(values, Mapping):
+        raise TypeError(f"subs() takes a mapping of symbols to values, as in subs({{'k': 3}}) or subs(k=3), not "
+                        f"{type(values).__name__}")
+    return {**values, **named}
+
+
 def substitution(symbols: frozenset[sympy.Symbol], values: Mapping[Any, object]) -> dict[sympy.Symbol, Value]:
     """A replacement map from values given by symbol or by name; a name the network does not have is an error."""
     by_name = {sym.name: sym for sym in symbols}
@@ -309,12 +324,12 @@ def substitution(symbols: frozenset[sympy.Symbol], values: Mapping[Any, object])
         name = key.name if isinstance(key, sympy.Symbol) else str(key)
         if name not in by_name:
             known = ", ".join(sorted(by_name)) or "none"
-            raise SymrfError(f"there is no symbol {name!r} in this network (its symbols: {known})")
+            raise SymrfError(f"there is no symbol {quoted(name)} in this network (its symbols: {known})")
         mapping[by_name[name]] = as_value(value, "value", f"{name}: ")
     return mapping
 
 
 def hidden_rows_note(name: str, block: Any) -> str:
     """What a row of a block repeated a symbolic number of times says about the layers inside it."""
-    return (f"{name}: the layers inside {block!r} have no rows while the count is a symbol; give it a value "
+    return (f"{name}: the layers inside {quoted(block, 80)} have no rows while the count is a symbol; give it a value "
             f"(subs) to list them")

@@ -13,12 +13,12 @@ from typing import Any, cast
 import sympy
 
 from . import recurrence as rec
-from .analysis import Analysis, Row, substitution
+from .analysis import Analysis, Row, given_values, substitution
 from .latex import derivation
 from .layers import Layer, Value, as_value
 from .naming import layer_names
 from .network import Network
-from .series import StridedSum
+from .series import PrefixProducts, StridedSum
 
 #: Above this many factors, printers write symbolic values in nested (Horner) form instead of flat sums.
 FLAT_FORM_LIMIT = 400
@@ -71,14 +71,10 @@ class ChainAnalysis(Analysis):
         self._rf, self._padding = tuple(rfs), tuple(paddings)
 
     def _symbolic(self, kernels: list[Value]) -> None:
-        jumps_before, jump = [], 1
-        for layer in self.layers:
-            jumps_before.append(jump)
-            jump = rec.next_jump(jump, layer.stride)
-        self.jumps = tuple(jumps_before[1:] + [jump]) if self.layers else ()
         strides = tuple(layer.stride for layer in self.layers)
+        # J_i = J_{i-1} s_i (rec.next_jump), each prefix built when asked for: building them all costs O(L^2)
+        self._prefix_jumps = jb = PrefixProducts(strides)
         half = sympy.Rational(1, 2)
-        jb = tuple(jumps_before)
         self.rf_sum = StridedSum(1, tuple(k - 1 for k in kernels), strides, jb)
         paddings = cast("tuple[Value, ...]", tuple(layer.padding for layer in self.layers))  # never "same" in a chain
         self.padding_sum = StridedSum(0, paddings, strides, jb)
@@ -111,7 +107,9 @@ class ChainAnalysis(Analysis):
         return self.rf_sum.value(length)
 
     def jump_at(self, length: int) -> Value:
-        return self.jumps[length - 1] if length else 1
+        if self._is_numeric:
+            return self.jumps[length - 1] if length else 1
+        return self._prefix_jumps[length]
 
     def effective_padding_at(self, length: int) -> Value:
         if self._is_numeric:
@@ -208,7 +206,7 @@ class ChainAnalysis(Analysis):
         >>> analyze("conv(k, s), conv(k)").subs(k=3, s=2).rf
         7
         """
-        mapping = substitution(self.free_symbols, {**dict(values or {}), **named})
+        mapping = substitution(self.free_symbols, given_values(values, named))
         size = self.input_size
         if isinstance(size, sympy.Expr):
             size = as_value(size.xreplace(mapping), "size", "input ")

@@ -6,6 +6,7 @@ Every problem in the user's input ends as one line on stderr and exit code 2, ne
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -60,8 +61,21 @@ FormOption = Annotated[
 
 def fail(message: str) -> None:
     """Print ``message`` as one line on stderr and exit with code 2."""
+    _replace_unencodable()
     sys.stderr.write(f"symrf: error: {' '.join(message.split())}\n")
     raise typer.Exit(code=2)
+
+
+def _replace_unencodable() -> None:
+    """Let stdout and stderr write any text: characters their encoding lacks (a lone surrogate in a file name)
+    are written as backslash escapes instead of ending in a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure):
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError, TypeError):  # a closed or unusual stream: leave it as it is
+                pass
 
 
 def user_errors(command: Callable) -> Callable:
@@ -69,6 +83,7 @@ def user_errors(command: Callable) -> Callable:
 
     @wraps(command)
     def wrapper(*args, **kwargs):
+        _replace_unencodable()
         try:
             return command(*args, **kwargs)
         except SymrfError as exc:
@@ -172,9 +187,16 @@ def rf_command(
 
         if as_latex:
             fail("--sweep prints text, --json or --markdown")
+        from .closed_forms import MAX_PRINTED_SWEEP_ROWS
+
+        grid = parse_grid(sweep)
+        points = math.prod(len(values) for values in grid.values())
+        if points > MAX_PRINTED_SWEEP_ROWS:
+            fail(f"the sweep has {points:,} points, more than the {MAX_PRINTED_SWEEP_ROWS:,} rows symrf prints "
+                 f"(MAX_PRINTED_SWEEP_ROWS); use smaller ranges, or symrf.sweep in Python for up to a million points")
         if analysis.axis_count > 1 or analysis.merges or analysis.phases is not None:
             fail("--sweep works on chains and repeated blocks; this network has several paths, axes or up-sampling")
-        swept = sweep_report(sweep_over(analysis, parse_grid(sweep)), style)
+        swept = sweep_report(sweep_over(analysis, grid), style)
         echo(json.dumps(swept, indent=2) if as_json else str(swept))
         return
     report(analysis, style, form.value, edges, paths)
@@ -224,7 +246,7 @@ def solve_command(
 
     if as_json and as_latex:
         fail("choose at most one of --json and --latex")
-    solution = solve(parse(read_spec(spec)), parse_value(target, "target"), unknown)
+    solution = solve(parse(read_spec(spec)), target, unknown)
     if as_json:
         echo(json.dumps(solution.to_json(), indent=2))
     elif as_latex or document:
@@ -336,6 +358,7 @@ def _root(
 
 def main() -> None:
     """Entry point of the ``symrf`` console script: errors in the command line itself are one line, too."""
+    _replace_unencodable()
     try:
         code = app(prog_name="symrf", standalone_mode=False)
     except KeyboardInterrupt:

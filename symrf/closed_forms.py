@@ -13,7 +13,7 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, reduce
@@ -22,10 +22,10 @@ from typing import Any, cast
 import sympy
 
 from . import recurrence as rec
-from .analysis import Analysis, Row, hidden_rows_note, substitution
+from .analysis import Analysis, Row, given_values, hidden_rows_note, substitution
 from .chain import ChainAnalysis
 from .derivations import closed_form_derivation
-from .errors import SymrfError
+from .errors import SymrfError, quoted
 from .latex import latex_value, wrap_document
 from .layers import Layer, Value, as_value
 from .naming import Namer
@@ -42,8 +42,8 @@ from .segments import (
     tidy,
     unit_condition,
 )
-from .spec import parse
-from .symbols import NAME_PATTERN, symbol
+from .spec import MAX_DIGITS, parse
+from .symbols import NAME_PATTERN
 
 __all__ = [
     "ClosedFormAnalysis",
@@ -67,12 +67,13 @@ __all__ = [
     "wrap_document",
 ]
 
-#: Most layers a substitution expands a repetition with an integer count into; above it the block stays a
-#: :class:`~symrf.network.Repeat` with an integer count and is evaluated through its closed form.
-MAX_EXPANDED_LAYERS = 1_000_000
 
 #: Most points of a sweep.
-MAX_SWEEP_POINTS = 50_000_000
+MAX_SWEEP_POINTS = 1_000_000
+
+#: Most rows ``symrf rf --sweep`` prints (each is a line of text or a JSON object); larger grids are refused before
+#: they are built (the Python API :func:`sweep` returns up to :data:`MAX_SWEEP_POINTS` values as columns).
+MAX_PRINTED_SWEEP_ROWS = 200_000
 
 _HALF = sympy.Rational(1, 2)
 
@@ -81,17 +82,16 @@ _HALF = sympy.Rational(1, 2)
 # -- substitution ---------------------------------------------------------------------------------------------
 
 
-def substitute(network: Network, mapping: Mapping[sympy.Symbol, Value], limit: int = MAX_EXPANDED_LAYERS) -> Network:
-    """``network`` with symbols replaced; a count that becomes an integer expands its block, unless that would
-    make more than ``limit`` layers: then the block stays a :class:`~symrf.network.Repeat` with an integer count.
+def substitute(network: Network, mapping: Mapping[sympy.Symbol, Value]) -> Network:
+    """``network`` with symbols replaced; a count that becomes an integer keeps its block whole (repetitions are
+    never unrolled), 1 gives the block itself and 0 removes it.
 
     >>> substitute(parse("n * [conv(3)]"), {symbol("n"): 2})
-    conv(3), conv(3)
-    >>> substitute(parse("n * [conv(3)]"), {symbol("n"): 10**9})
-    1000000000 * [conv(3)]
+    2 * [conv(3)]
+    >>> substitute(parse("conv(3), n * [conv(3)]"), {symbol("n"): 0})
+    conv(3)
     """
-    items, _ = _substituted(network, dict(mapping), limit)
-    return Network(tuple(items))
+    return network.xreplace(dict(mapping))
 
 
 def substitute_values(network: Network, values: Mapping[Any, object]) -> Network:
@@ -100,37 +100,10 @@ def substitute_values(network: Network, values: Mapping[Any, object]) -> Network
 
     >>> from symrf.closed_forms import substitute_values
     >>> substitute_values(parse("n * [conv(k)]"), {"k": 3, "n": 2})
-    conv(3), conv(3)
+    2 * [conv(3)]
     """
     mapping = substitution(network.free_symbols, values)
-    return substitute(network, mapping) if network.is_plain else network.xreplace(mapping)
-
-
-def _substituted(network: Network, mapping: dict, limit: int) -> tuple[list, int | None]:
-    """The substituted items and how many layers they expand to (``None``: they hold a symbolic repetition)."""
-    items: list = []
-    size: int | None = 0
-    for item in network.items:
-        if isinstance(item, Layer):
-            items.append(item.xreplace(mapping) if mapping else item)
-            size = None if size is None else size + 1
-            continue
-        item = cast(Repeat, item)  # a plain network: layers and repeated blocks
-        count = item.count.xreplace(mapping) if isinstance(item.count, sympy.Expr) else item.count
-        count = _normal(count)
-        body, body_size = _substituted(item.body, mapping, limit)
-        if type(count) is int:
-            if count < 0:
-                raise SymrfError(f"a block cannot be repeated a negative number of times ({count})")
-            if count == 0:
-                continue
-            if body_size is not None and size is not None and size + count * body_size <= limit:
-                items.extend(body * count)
-                size += count * body_size
-                continue
-        items.append(Repeat(count, Network(tuple(body))))
-        size = None
-    return items, size
+    return network.xreplace(mapping)
 
 
 # -- the analysis object ----------------------------------------------------------------------------------------
@@ -227,19 +200,19 @@ class ClosedFormAnalysis(Analysis):
 
     @staticmethod
     def _repeated_size(item: Repeat, size: Value | None, name: str, notes: list[str]) -> Value | None:
-        """The size after a repeated block: unchanged when one copy keeps any size, else unknown (with a note)."""
+        """The size after a repeated block (:func:`symrf.recurrence.repeated_size`), or None with a note."""
         if size is None:
             return None
-        if not item.body.has_repeats:
-            probe = symbol("m_size")
-            try:
-                out = ChainAnalysis(item.body, probe).size
-            except SymrfError:
-                out = None
-            if out is not None and sympy.expand(out - probe) == 0:
-                return size
-        notes.append(f"{name}: the output size after a symbolic number of repetitions is not computed")
-        return None
+        body = item.body
+
+        def step(one: Value) -> Value:
+            analysis = ClosedFormAnalysis(body, one) if body.has_repeats else ChainAnalysis(body, one)
+            return cast(Value, analysis.size)
+
+        found = rec.repeated_size(step, size, item.count, name)
+        if found is None:
+            notes.append(f"{name}: the output size after {item.count} repetitions of a strided block is not computed")
+        return found
 
     @property
     def rows(self) -> tuple[Row, ...]:
@@ -252,7 +225,7 @@ class ClosedFormAnalysis(Analysis):
         >>> closed_form("n * [conv(3), pool(2)]").subs(n=2).rf
         10
         """
-        mapping = substitution(self.free_symbols, {**dict(values or {}), **named})
+        mapping = substitution(self.free_symbols, given_values(values, named))
         network = substitute(self.network, mapping)
         size = self.input_size
         if isinstance(size, sympy.Expr):
@@ -535,11 +508,24 @@ def _sweep_grid(grid: Mapping[Any, Iterable[int]], known: dict[str, sympy.Symbol
                 expr: sympy.Basic) -> tuple[list[str], list[list[int]]]:
     names: list[str] = []
     values: list[list[int]] = []
+    if not isinstance(grid, Mapping):
+        raise SymrfError(f"a sweep's grid maps symbols to integers, as in {{'n': range(1, 13)}}, not {quoted(grid)}")
     for key, given in grid.items():
         name = key.name if isinstance(key, sympy.Symbol) else str(key)
         if name not in known:
             shown = ", ".join(sorted(known)) or "none"
-            raise SymrfError(f"there is no symbol {name!r} to sweep (the symbols: {shown})")
+            raise SymrfError(f"there is no symbol {quoted(name)} to sweep (the symbols: {shown})")
+        if isinstance(given, (int, sympy.Integer)) and not isinstance(given, bool):
+            given = [given]
+        if not isinstance(given, Iterable) or isinstance(given, (str, bytes)):
+            raise SymrfError(f"the sweep's values of {name} are a list or range of integers, not {quoted(given)}")
+        if isinstance(given, Sized):
+            try:
+                size = len(given)
+            except OverflowError:  # range(1, 10**100)
+                size = MAX_SWEEP_POINTS + 1
+            if size > MAX_SWEEP_POINTS:
+                raise SymrfError(f"the sweep gives more than {MAX_SWEEP_POINTS:,} values of {name}")
         if name in names:
             raise SymrfError(f"{name} is given twice in the sweep")
         sym = known[name]
@@ -547,10 +533,14 @@ def _sweep_grid(grid: Mapping[Any, Iterable[int]], known: dict[str, sympy.Symbol
         column = []
         for value in given:
             if isinstance(value, bool) or not isinstance(value, (int, sympy.Integer)):
-                raise SymrfError(f"sweep values must be integers; {name} got {value!r}")
+                raise SymrfError(f"sweep values must be integers; {name} got {quoted(value)}")
+            if abs(int(value)).bit_length() > 3 * MAX_DIGITS and abs(int(value)) >= 10**MAX_DIGITS:
+                raise SymrfError(f"a sweep value of {name} has more than {MAX_DIGITS:,} digits")
             if value < low:
                 raise SymrfError(f"{name} must be at least {low} in the sweep, got {value}")
             column.append(int(value))
+            if len(column) > MAX_SWEEP_POINTS:
+                raise SymrfError(f"the sweep gives more than {MAX_SWEEP_POINTS:,} values of {name}")
         if not column:
             raise SymrfError(f"the sweep gives no values for {name}")
         names.append(name)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import sympy
 
 from .axes import common_axis_count
-from .errors import SymrfError
+from .errors import SymrfError, quoted
+from .layers import check_name
 from .network import Network
 
 __all__ = ["INPUT", "Graph", "GraphNode", "order_nodes"]
@@ -37,14 +38,18 @@ class GraphNode:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
-            raise SymrfError(f"a node's name must be a non-empty string, not {self.name!r}")
+            raise SymrfError(f"a node's name must be a non-empty string, not {quoted(self.name)}")
+        check_name(self.name, "node", SymrfError)
         if self.name == INPUT:
             raise SymrfError(f"{INPUT!r} names the network's input; give the node another name")
         op = self.op if isinstance(self.op, Network) else Network.of(self.op)
         object.__setattr__(self, "op", op)
-        inputs = tuple(self.inputs)
+        inputs = (self.inputs,) if isinstance(self.inputs, str) else tuple(self.inputs)
         if not inputs:
             raise SymrfError(f"node {self.name!r} has no inputs")
+        for source in inputs:
+            if not isinstance(source, str):
+                raise SymrfError(f"node {self.name!r}: an input is a node's name, not {quoted(source)}")
         object.__setattr__(self, "inputs", inputs)
 
 
@@ -72,7 +77,7 @@ class Graph:
         object.__setattr__(self, "nodes", nodes)
         output = self.output if self.output is not None else nodes[-1].name
         if output not in {node.name for node in nodes}:
-            raise SymrfError(f"the output {output!r} is not a node of the graph")
+            raise SymrfError(f"the output {quoted(output)} is not a node of the graph")
         object.__setattr__(self, "output", output)
 
     @property
@@ -120,7 +125,9 @@ def order_nodes(nodes: tuple[GraphNode, ...], labels: Mapping[str, str] | None =
     for index, node in enumerate(nodes):
         for name in node.inputs:
             if name != INPUT and name not in by_name:
-                raise SymrfError(f"node {node.name!r} (node {index + 1}) has the input {name!r}, which is not a node")
+                raise SymrfError(
+                    f"node {node.name!r} (node {index + 1}) has the input {quoted(name)}, which is not a node"
+                )
     done: list[GraphNode] = []
     state = [0] * len(nodes)  # 0 unseen, 1 on the stack, 2 done
     for root in range(len(nodes)):

@@ -51,10 +51,10 @@ from typing import Any, cast
 import sympy
 
 from . import recurrence as rec
-from .analysis import Analysis, Row, hidden_rows_note, substitution
+from .analysis import Analysis, Row, given_values, hidden_rows_note, substitution
 from .dag import INPUT, Graph, GraphNode
 from .derivations import graph_derivation
-from .errors import EmptyOutputError, LayerError, SymrfError
+from .errors import EmptyOutputError, LayerError, SymrfError, shorten
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
 from .naming import Namer
 from .network import Network, Parallel, Repeat
@@ -167,18 +167,53 @@ def _equal(a: Value, b: Value) -> bool | None:
     return None
 
 
-def _extreme(values: list[Value], largest: bool) -> tuple[Value, int, bool]:
-    """The maximum (or minimum) of ``values``, the index of an input that attains it, and whether it is decided."""
+#: Most output phases after up-sampling (the product of the up-sampling strides, divided by the strides after them):
+#: each phase is followed on its own.
+MAX_PHASES = 4_096
+
+#: Most work in phases: output phases times the input pixels each reads (a kernel, or a global pooling's input).
+MAX_PHASE_WORK = 4_000_000
+
+#: Largest ``Max``/``Min`` of symbolic path values a merge keeps, in terms of its written form; beyond it the merge
+#: reports a bound instead (merges of merges of undecidable paths would otherwise double in size at every level).
+MAX_EXTREME_TERMS = 64
+
+
+def _extreme(values: list[Value], largest: bool) -> tuple[Value, int, bool, bool]:
+    """The maximum (or minimum) of ``values``, the index of an input that attains it, whether it is decided, and
+    whether the value is only a bound: when the undecided ``Max`` would be written with more than
+    :data:`MAX_EXTREME_TERMS` terms, an upper bound (the sum of the RFs less the extra pixels for a maximum, the
+    shortest written input for a minimum) is reported instead."""
     if all(type(v) is int for v in values):
         best = max(values) if largest else min(values)
-        return best, values.index(best), True
+        return best, values.index(best), True, False
     best = (sympy.Max if largest else sympy.Min)(*values)
     decided = not isinstance(best, (sympy.Max, sympy.Min))
     if decided:
         for index, value in enumerate(values):
             if _equal(value, best):
-                return best, index, True
-    return best, 0, decided
+                return best, index, True, False
+        return best, 0, True, False
+    if _written_size(best, {}) <= MAX_EXTREME_TERMS:
+        return best, 0, False, False
+    if largest:  # every RF is at least 1, so max(a, b, ...) <= a + b + ... - (count - 1)
+        return sympy.Add(*values) - (len(values) - 1), 0, False, True
+    index = min(range(len(values)), key=lambda i: _written_size(values[i], {}))
+    return values[index], index, False, True  # min(a, b, ...) <= each of them
+
+
+def _written_size(expr: Value, memo: dict) -> int:
+    """How many terms ``expr`` has when written out (shared sub-expressions counted each time), in time linear in
+    its distinct sub-expressions."""
+    if type(expr) is int:
+        return 1
+    args = cast(sympy.Expr, expr).args
+    if not args:
+        return 1
+    found = memo.get(expr)
+    if found is None:
+        found = memo[expr] = 1 + sum(_written_size(arg, memo) for arg in args)
+    return cast(int, found)
 
 
 def _text(value: Value | None) -> str:
@@ -344,6 +379,7 @@ class _Sweep:
                 raise EmptyOutputError(f"{name}: its output would be empty for an input of size {state.size}")
         phases = self.to_phases(index, state)
         period = phases.period * stride
+        self.check_phases(name, period, kernel)
         largest, smallest = [], []
         for y in range(period):
             xs = rec.transposed_inputs(y, kernel, stride, padding, dilation)
@@ -358,6 +394,7 @@ class _Sweep:
         phases = state.phases
         common = math.gcd(phases.period, stride)
         period, shift = phases.period // common, phases.shift * (stride // common)
+        self.check_phases(name, period, -(-kernel // dilation))
         largest, smallest = [], []
         reach = range(0, (kernel - 1) + 1, dilation)
         for y in range(period):
@@ -365,6 +402,16 @@ class _Sweep:
             largest.append(_hull(phases, phases.largest, xs))
             smallest.append(_hull(phases, phases.smallest, xs))
         return self.from_phases(_Phases(period, shift, largest, smallest, phases.mixed), state.aligned, size)
+
+    def check_phases(self, name: str, period: int, taps: int) -> None:
+        """Refuse, before building them, more output phases than :data:`MAX_PHASES` or more work than
+        :data:`MAX_PHASE_WORK` (phases times the taps each reads)."""
+        if period > MAX_PHASES:
+            raise LayerError(f"{name}: up-sampling here makes {shorten(str(period))} output phases, more than "
+                             f"{MAX_PHASES:,} (the product of the up-sampling strides); use smaller strides")
+        if period * taps > MAX_PHASE_WORK:
+            raise LayerError(f"{name}: {period:,} output phases times {shorten(str(taps))} taps is more work than "
+                             f"{MAX_PHASE_WORK:,}; use a smaller kernel or fewer up-sampling layers")
 
     def global_pool(self, index: int, state: _State, name: str) -> _State:
         size = state.size
@@ -376,6 +423,7 @@ class _Sweep:
             if type(size) is not int:
                 raise LayerError(f"{name}: after up-sampling, a global pooling needs a known input size")
             phases = state.phases
+            self.check_phases(name, phases.period, size)
             largest = _hull(phases, phases.largest, range(size))
             smallest = _hull(phases, phases.smallest, range(size))
             if largest is None:  # nothing reaches the pooled features (a transposed convolution with k < s)
@@ -431,11 +479,16 @@ class _Sweep:
         )
         if any(state.phases is not None for state in states):
             return self.merge_phases(index, states, labels, size)
-        rf, largest, decided = _extreme([s.rf for s in states], True)
-        rf_min, smallest, decided_min = _extreme([s.rf_min for s in states], False)
-        if not decided or not decided_min:
+        rf, largest, decided, bound = _extreme([s.rf for s in states], True)
+        rf_min, smallest, decided_min, bound_min = _extreme([s.rf_min for s in states], False)
+        if bound or bound_min:
+            what = "the largest RF" if bound else "the smallest RF"
+            self.note(f"{name}: {what} over its paths is a maximum of more than {MAX_EXTREME_TERMS} terms; the "
+                      f"value reported is an upper bound ({shorten(str(rf if bound else rf_min))}), and so are the "
+                      f"values after it")
+        elif not decided or not decided_min:
             self.note(f"{name}: sympy cannot tell which path has the {'largest' if not decided else 'smallest'} RF "
-                      f"for every value of the symbols, so the RF is {rf if not decided else rf_min}")
+                      f"for every value of the symbols, so the RF is {shorten(str(rf if not decided else rf_min))}")
         aligned = self.alignment(name, labels, states)
         padding, padding_min = states[largest].padding, states[smallest].padding_min
         if aligned and not (decided and decided_min):
@@ -555,17 +608,17 @@ class _Sweep:
         return _step(state, rf, rf_min, jump, padding, padding_min, aligned, size)  # the block acts like one layer
 
     def repeated_size(self, item: Repeat, size: Value, name: str) -> Value | None:
-        probe = symbol("m_size")
+        """The size after a repeated block (:func:`symrf.recurrence.repeated_size`), or None with a note."""
         body = _Plan()
         end = _lower(item.body.items, 0, body)
-        try:
-            out = _Sweep(body, probe, False).states[end].size
-        except SymrfError:
-            out = None
-        if out is not None and _equal(out, probe):
-            return size
-        self.note(f"{name}: the output size after a symbolic number of repetitions is not computed")
-        return None
+
+        def step(one: Value) -> Value:
+            return cast(Value, _Sweep(body, one, self.strict).states[end].size)
+
+        found = rec.repeated_size(step, size, item.count, name)
+        if found is None:
+            self.note(f"{name}: the output size after {item.count} repetitions of a strided block is not computed")
+        return found
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -646,11 +699,14 @@ class GraphAnalysis(Analysis):
     :func:`~symrf.network.parallel`) and symbolically repeated blocks. Misalignment warnings and notes (what
     could not be decided or computed) are in ``warnings`` and ``notes``.
 
-    >>> a = analyze("conv(7, 2, p=3), pool(3, 2, p=1), 2 * [residual([conv(3, p=1), conv(3, p=1)])]")
+    >>> a = analyze("conv(7, 2, p=3), pool(3, 2, p=1), residual([conv(3, p=1), conv(3, p=1)]), "
+    ...             "residual([conv(3, p=1), conv(3, p=1)])")
     >>> a.rf, a.jump, a.effective_padding, a.rf_min
     (43, 4, 21, 11)
     >>> [row.name for row in a][:4], a.layer("merge2").paths[1].label
     (['conv1', 'pool1', 'conv2', 'conv3'], 'path 2 (identity)')
+    >>> analyze("conv(7, 2, p=3), pool(3, 2, p=1), 2 * [residual([conv(3, p=1), conv(3, p=1)])]").rf
+    43
     """
 
     def __init__(self, network: Network | Graph, input_size: Value | None = None, strict: bool = False) -> None:
@@ -752,6 +808,10 @@ class GraphAnalysis(Analysis):
     def phases(self) -> tuple[PhaseResult, ...] | None:
         return self._total("phases", None)
 
+    @property
+    def branched(self) -> bool:
+        return bool(self.merges) or any(row.kind == "repeat" for row in self.rows) and self.rf_min != self.rf
+
     def input_interval(self, feature: int = 0) -> tuple[Value, Value] | None:
         """The first and last input pixels that output feature ``feature`` sees along its largest path."""
         state = self._sweep.states[self._output]
@@ -764,7 +824,7 @@ class GraphAnalysis(Analysis):
 
     def subs(self, values: Mapping[Any, object] | None = None, **named: object) -> GraphAnalysis:
         """The analysis with symbols given values, e.g. ``a.subs(n=3)``."""
-        mapping = substitution(self.free_symbols, {**dict(values or {}), **named})
+        mapping = substitution(self.free_symbols, given_values(values, named))
         size = self.input_size
         if isinstance(size, sympy.Expr):
             size = as_value(size.xreplace(mapping), "size", "input ")

@@ -37,9 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .dag import INPUT, Graph, GraphNode
-from .errors import SpecError, SymrfError
+from .errors import SpecError, SymrfError, quoted, shorten
+from .naming import name_problem
 from .network import Network
-from .spec import parse, read_text
+from .spec import PATH_SHOWN, parse, read_text
 
 __all__ = ["GraphSpec", "load_graph", "read_graph"]
 
@@ -65,6 +66,10 @@ class GraphSpec:
 
 def load_graph(path: str | os.PathLike) -> GraphSpec:
     """Read the graph file at ``path`` (``.toml``; ``.yaml`` or ``.yml`` with PyYAML installed)."""
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load_graph() takes the path of a graph file, not {type(path).__name__}")
     path = Path(path)
     text = read_text(path, "graph file")
     kind = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "toml"
@@ -73,13 +78,13 @@ def load_graph(path: str | os.PathLike) -> GraphSpec:
 
 def read_graph(text: str, kind: str = "toml", where: str | None = None) -> GraphSpec:
     """The graph described by ``text`` (TOML, or YAML with PyYAML); ``where`` names the file in errors."""
-    label = f"{where}: " if where else ""
+    label = f"{shorten(where, PATH_SHOWN)}: " if where else ""
     data = _load(text, kind, label)
     if not isinstance(data, dict):
         raise SymrfError(f"{label}a graph file holds a table of keys, not {type(data).__name__}")
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
-        raise SymrfError(f"{label}unknown key {unknown[0]!r}; a graph file has {', '.join(sorted(TOP_KEYS))}")
+        raise SymrfError(f"{label}unknown key {quoted(unknown[0])}; a graph file has {', '.join(sorted(TOP_KEYS))}")
     nodes = data.get("node", data.get("nodes"))
     if "node" in data and "nodes" in data:
         raise SymrfError(f"{label}give the nodes as 'node' or as 'nodes', not both")
@@ -118,16 +123,31 @@ def _load(text: str, kind: str, label: str) -> object:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise SymrfError(f"{label}not valid TOML: {exc}") from None
+        except RecursionError:
+            raise SymrfError(f"{label}the TOML is nested too deeply") from None
     if kind != "yaml":
-        raise SymrfError(f"unknown graph file format {kind!r}; use toml or yaml")
+        raise SymrfError(f"unknown graph file format {quoted(kind)}; use toml or yaml")
     try:
         import yaml
     except ImportError:
         raise SymrfError(f"{label}reading YAML needs PyYAML (pip install pyyaml); TOML needs nothing") from None
+    class Loader(yaml.SafeLoader):
+        """PyYAML's safe loader, refusing anchors and aliases: a few aliases can expand to gigabytes."""
+
+        def compose_node(self, parent: object, index: object) -> object:
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                mark = event.start_mark
+                raise SymrfError(f"{label}line {mark.line + 1}: YAML anchors and aliases (&name, *name) are not "
+                                 "allowed in a graph file; write the values out")
+            return super().compose_node(parent, index)
+
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=Loader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
-        raise SymrfError(f"{label}not valid YAML: {' '.join(str(exc).split())}") from None
+        raise SymrfError(f"{label}not valid YAML: {shorten(' '.join(str(exc).split()), 200)}") from None
+    except RecursionError:
+        raise SymrfError(f"{label}the YAML is nested too deeply") from None
 
 
 def _node_lines(text: str, kind: str) -> list[int | None]:
@@ -138,7 +158,7 @@ def _node_lines(text: str, kind: str) -> list[int | None]:
 
 def _string(value: object, key: str, label: str) -> str:
     if not isinstance(value, str):
-        raise SymrfError(f"{label}{key!r} must be a string, not {value!r}")
+        raise SymrfError(f"{label}{quoted(key)} must be a string, not {quoted(value)}")
     return value
 
 
@@ -150,10 +170,10 @@ def _input_size(value: object, label: str) -> object:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str, list)):
-        raise SymrfError(f"{label}'input_size' is an integer, a symbol or a list of them, not {value!r}")
+        raise SymrfError(f"{label}'input_size' is an integer, a symbol or a list of them, not {quoted(value)}")
     if isinstance(value, list):
         if not value or not all(isinstance(v, (int, str)) and not isinstance(v, bool) for v in value):
-            raise SymrfError(f"{label}'input_size' lists one integer or symbol per axis, not {value!r}")
+            raise SymrfError(f"{label}'input_size' lists one integer or symbol per axis, not {quoted(value)}")
         return tuple(value)
     return value
 
@@ -171,15 +191,18 @@ def _graph(nodes: object, output: object, lines: list[int | None], label: str):
             raise SymrfError(f"{where}: a node is a table with name, layers and inputs")
         unknown = sorted(set(node) - NODE_KEYS)
         if unknown:
-            raise SymrfError(f"{where}: unknown key {unknown[0]!r}; a node has {', '.join(sorted(NODE_KEYS))}")
+            raise SymrfError(f"{where}: unknown key {quoted(unknown[0])}; a node has {', '.join(sorted(NODE_KEYS))}")
         if "name" not in node:
             raise SymrfError(f"{where}: the node has no name")
         name = _string(node["name"], "name", f"{where}: ")
-        where = f"{where} {name!r}"
+        where = f"{where} {quoted(name)}"
+        problem = name_problem(name)
+        if problem:
+            raise SymrfError(f"{where}: the node's name {problem}; a name is printable text")
         if name == INPUT:
             raise SymrfError(f"{where}: {INPUT!r} names the network's input; give the node another name")
         if name in seen:
-            raise SymrfError(f"{where}: the name {name!r} is already used by {seen[name]}")
+            raise SymrfError(f"{where}: the name {quoted(name)} is already used by {seen[name]}")
         seen[name] = where.removeprefix(label)
         inputs = node.get("inputs")
         if inputs is None:
@@ -203,11 +226,11 @@ def _graph(nodes: object, output: object, lines: list[int | None], label: str):
             if source != INPUT and source not in names:
                 line = lines[number - 1] if number - 1 < len(lines) else None
                 at = f" (line {line})" if line else ""
-                raise SymrfError(f"{label}node {number}{at} {node.name!r}: its input {source!r} is not a node")
+                raise SymrfError(f"{label}node {number}{at} {node.name!r}: its input {quoted(source)} is not a node")
     if output is not None:
         output = _string(output, "output", label)
         if output not in names:
-            raise SymrfError(f"{label}the output {output!r} is not a node")
+            raise SymrfError(f"{label}the output {quoted(output)} is not a node")
     located = {node.name: f"{node.name} (line {lines[i]})" for i, node in enumerate(built) if i < len(lines)}
     try:
         return Graph(tuple(built), output, located)

@@ -15,9 +15,10 @@ from typing import cast
 
 from . import recurrence as rec
 from .chain import ChainAnalysis
-from .closed_forms import _network
-from .errors import SymrfError
-from .network import Network
+from .closed_forms import ClosedFormAnalysis, _network
+from .errors import EmptyOutputError, SymrfError
+from .layers import Layer, Value
+from .network import Network, Repeat
 
 __all__ = ["InputSizeReport", "input_size_report", "minimal_input_size"]
 
@@ -74,18 +75,19 @@ class InputSizeReport:
         }
 
 
-def _chain(network: object) -> ChainAnalysis:
-    """A numeric chain's analysis, from a spec, a network or an analysis."""
-    if isinstance(network, ChainAnalysis):
-        analysis = network
+def _analysis(network: object) -> ChainAnalysis | ClosedFormAnalysis:
+    """A numeric chain's analysis (repeated blocks, with integer counts, kept whole), from a spec, a network or
+    an analysis."""
+    if isinstance(network, (ChainAnalysis, ClosedFormAnalysis)):
+        analysis: ChainAnalysis | ClosedFormAnalysis = network
     else:
         net = _network(network)
-        if not isinstance(net, Network) or net.has_repeats or not net.is_plain:
+        if not isinstance(net, Network) or not net.is_plain:
             raise SymrfError(
-                "input-size questions need a chain of conv and pool layers with explicit padding and integer "
-                "repetition counts (give symbolic counts a value first)"
+                "input-size questions need a chain of conv and pool layers with explicit padding, and blocks of them "
+                "repeated an integer number of times"
             )
-        analysis = ChainAnalysis(net)
+        analysis = ClosedFormAnalysis(net) if net.has_repeats else ChainAnalysis(net)
     if not analysis.is_numeric:
         names = ", ".join(sorted(sym.name for sym in analysis.free_symbols))
         raise SymrfError(f"input-size questions need numeric layers; give the symbols ({names}) values first")
@@ -100,46 +102,100 @@ def _positive_size(value: object) -> int:
     return value
 
 
+def _row_size(item: Layer | Repeat, size: int, name: str) -> int:
+    """The output size of one row (a layer, or a block repeated an integer number of times); EmptyOutputError
+    when it would be empty."""
+    if isinstance(item, Layer):
+        kernel = item.effective_kernel
+        rec.check_output(name, size, kernel, item.padding)
+        return cast(int, rec.output_size(size, kernel, item.stride, item.padding))
+    body = item.body
+
+    def step(one: Value) -> Value:
+        inner = ClosedFormAnalysis(body, one) if body.has_repeats else ChainAnalysis(body, one)
+        return cast(Value, inner.size)
+
+    return cast(int, rec.repeated_size(step, size, item.count, name))
+
+
 def input_size_report(network: object, input_size: int) -> InputSizeReport:
-    """The first layer whose RF covers an input of ``input_size`` pixels, and the layers whose output would be
-    empty (computed without raising :class:`~symrf.errors.EmptyOutputError`).
+    """The first row (layer or repeated block) whose RF covers an input of ``input_size`` pixels, and the rows
+    whose output would be empty (computed without raising :class:`~symrf.errors.EmptyOutputError`).
 
     >>> input_size_report("conv(3), conv(3)", 10).empty_layers
     ()
+    >>> input_size_report("conv(3), 10**9 * [conv(3, p=1)], 100 * [pool(2)]", 10).sizes
+    (8, 8, 0)
     """
     size = _positive_size(input_size)
-    analysis = _chain(network)
-    rfs = tuple(analysis.rf_at(i) for i in range(1, len(analysis) + 1))
+    analysis = _analysis(network)
+    rows = analysis.rows
+    rfs = tuple(cast(int, row.rf) for row in rows)
     sizes: list[int] = []
     empty: list[int] = []
     current = size
-    for index, layer in enumerate(analysis.layers, start=1):
-        kernel = layer.effective_kernel
-        if current <= 0 or current + 2 * cast(int, layer.padding) < kernel:  # a numeric chain: int paddings
-            current = 0  # an empty input, or one too small for the kernel: nothing to read
-            empty.append(index)
-        else:
-            current = rec.output_size(current, kernel, layer.stride, layer.padding)
+    for row in rows:
+        if current > 0:
+            try:
+                current = _row_size(row.layer, current, row.name)
+            except EmptyOutputError:
+                current = 0  # one too small for the kernel: nothing to read, and nothing after it either
+        if current == 0:
+            empty.append(row.index)
         sizes.append(current)
     covering = next((i for i, rf in enumerate(rfs, start=1) if rf >= size), None)
     return InputSizeReport(size, analysis.names, rfs, tuple(sizes), covering, tuple(empty))
 
 
+#: Most doublings when the closed-form lower bound of the smallest input size must be raised (a padding larger than
+#: the kernel makes an intermediate bound fall below one pixel).
+_MAX_DOUBLINGS = 512
+
+
 def minimal_input_size(network: object, output_size: int = 1) -> int:
     """The smallest input size for which every layer has an output of at least one pixel, and the last at least
-    ``output_size``: walking backwards, ``n >= max(1, (m - 1)s + k' - 2p)``.
+    ``output_size``: walking backwards, ``n >= max(1, (m - 1)s + k' - 2p)``; through a repeated block, from the
+    lower bound ``(m - 1) J + l - 2P`` of its closed form, checked forwards and raised by bisection if needed.
 
     >>> minimal_input_size("conv(3), pool(2), conv(3), pool(2), conv(3), conv(3), pool(2)")
     30
     >>> minimal_input_size("conv(3, p=1), pool(2)", output_size=7)
     14
+    >>> minimal_input_size("10**9 * [conv(3)]")
+    2000000001
     """
     need = _positive_size(output_size)
-    analysis = _chain(network)
-    for layer in reversed(analysis.layers):
-        need = max(1, (need - 1) * layer.stride + layer.effective_kernel - 2 * cast(int, layer.padding))
-    report = input_size_report(analysis, need)  # checked forwards with the recurrence
-    last = report.sizes[-1] if report.sizes else need
-    if report.empty_layers or last < output_size:  # pragma: no cover - the backward bound is exact
+    analysis = _analysis(network)
+    if isinstance(analysis, ChainAnalysis):
+        for layer in reversed(analysis.layers):
+            need = max(1, (need - 1) * layer.stride + layer.effective_kernel - 2 * cast(int, layer.padding))
+        return _checked(analysis, need, output_size)
+    jump, rf, padding = (cast(int, v) for v in (analysis.jump, analysis.rf, analysis.effective_padding))
+    low = max(1, (need - 1) * jump + rf - 2 * padding)
+    if _fits(analysis, low, output_size):
+        return low
+    high = low
+    for _ in range(_MAX_DOUBLINGS):
+        high *= 2
+        if _fits(analysis, high, output_size):
+            break
+    else:
+        raise SymrfError(f"no input of at most {high} pixels gives every layer an output")
+    while low < high:
+        middle = (low + high) // 2
+        if _fits(analysis, middle, output_size):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _fits(analysis: ChainAnalysis | ClosedFormAnalysis, size: int, output_size: int) -> bool:
+    report = input_size_report(analysis, size)
+    return not report.empty_layers and (report.sizes[-1] if report.sizes else size) >= output_size
+
+
+def _checked(analysis: ChainAnalysis, need: int, output_size: int) -> int:
+    if not _fits(analysis, need, output_size):  # pragma: no cover - the backward bound is exact for chains
         raise SymrfError(f"internal error: input size {need} does not give every layer an output")
     return need

@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy
 
-from .printing import product_tex, tex, value_tex
+from .printing import product_tex, rows_fit, tex, value_tex
 from .symbols import Value
 
 __all__ = ["DOCUMENT_FOOTER", "DOCUMENT_HEADER", "derivation", "latex_value", "wrap_document"]
@@ -125,6 +125,10 @@ def derivation(analysis: Any, *, jump: bool = False, center: bool = False, docum
     l_{2} &= 3 + (2 - 1) \\cdot 1 = 4
     \\end{align*}
     """
+    form = analysis.form(form)
+    if not rows_fit(len(analysis), 1 + jump + 2 * center, form):
+        body = _align(sum_lines(analysis, jump, center))
+        return wrap_document(body) if document else body
     parts = [_align(rf_lines(analysis, form))]
     if jump:
         parts.append(_align(jump_lines(analysis, form)))
@@ -132,6 +136,24 @@ def derivation(analysis: Any, *, jump: bool = False, center: bool = False, docum
         parts.append(_align(center_lines(analysis, form)))
     body = "\n\n".join(parts)
     return wrap_document(body) if document else body
+
+
+def sum_lines(analysis: Any, jump: bool = False, center: bool = False) -> list[str]:
+    """A long symbolic chain in sum and product notation, each total once in nested form (linear in size): the
+    step-by-step lines would print about L^2/2 terms (:data:`symrf.printing.MAX_PRINTED_TERMS`)."""
+    count = len(analysis)
+    lines = [f"l_{{{count}}} &= 1 + \\sum_{{i=1}}^{{{count}}} (k'_i - 1) \\prod_{{j<i}} s_j"
+             f" \\qquad \\text{{(layer $i$: kernel extent $k'_i$, stride $s_i$)}}",
+             f"&= {value_tex(analysis, 'rf', count, 'nested')}"]
+    if jump:
+        product = value_tex(analysis, "jump", count, "nested")
+        lines.append(f"J_{{{count}}} &= \\prod_{{i=1}}^{{{count}}} s_i = {product}")
+    if center:
+        lines.append(f"P_{{{count}}} &= \\sum_{{i=1}}^{{{count}}} p_i \\prod_{{j<i}} s_j = "
+                     f"{value_tex(analysis, 'effective_padding', count, 'nested')}")
+        lines.append(f"c_{{{count}}} &= \\frac{{l_{{{count}}} - 1}}{{2}} - P_{{{count}}} = "
+                     f"{value_tex(analysis, 'center', count, 'nested')}")
+    return lines
 
 
 def latex_value(value: Value) -> str:

@@ -6,16 +6,18 @@ arithmetic; symbolic values are sympy expressions whose symbols are integers (se
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import sympy
 
 from .axes import axis_names
-from .errors import LayerError, SymrfError
+from .errors import LayerError, SymrfError, quoted
+from .naming import name_problem
 from .printing import spec_text
-from .reader import parse_value
+from .reader import MAX_DIGITS, parse_value
 from .recurrence import effective_kernel
-from .symbols import POSITIVE_ROLES, Value, symbol_for_role
+from .symbols import POSITIVE_ROLES, Value, check_symbol_name, symbol_for_role
 
 #: The kinds of layer and what they are. ``conv`` and ``pool`` share their arithmetic; ``convt`` (transposed
 #: convolution) and ``upsample`` (nearest neighbour) spread each input pixel over ``s`` output pixels;
@@ -32,6 +34,10 @@ UP_KINDS = frozenset({"convt", "upsample"})
 #: when ``s`` does not divide the input size ``n``) in total, ``floor(total / 2)`` of it before the first pixel.
 PADDING_MODES = ("same", "valid")
 
+#: Bounds of integer values: at most ``MAX_DIGITS`` decimal digits (as in specs).
+_NUMBER_LIMIT = 10**MAX_DIGITS
+_NUMBER_BITS = _NUMBER_LIMIT.bit_length()
+
 
 def as_value(value: object, role: str, where: str = "") -> Value:
     """Normalise ``value`` for ``role`` ("kernel", "stride", "padding", "dilation", "count").
@@ -47,8 +53,10 @@ def as_value(value: object, role: str, where: str = "") -> Value:
     if isinstance(value, bool):
         raise LayerError(f"{label} must be an integer or a symbol, not {value!r}")
     if isinstance(value, str):
-        if value.strip().lower() in ("same", "valid"):
+        if value.strip().lower() in PADDING_MODES:
             raise LayerError(f"{label}: 'same' and 'valid' are padding modes, allowed only as p= of a conv or pool")
+        if role == "padding":
+            _check_padding_text(value, label)
         try:
             value = parse_value(value, role)
         except SymrfError as exc:
@@ -66,12 +74,37 @@ def as_value(value: object, role: str, where: str = "") -> Value:
     if isinstance(value, sympy.Expr):
         _check_expression(value, role, label)
         return value
-    raise LayerError(f"{label} must be an integer or a symbolic expression, not {type(value).__name__} {value!r}")
+    raise LayerError(f"{label} must be an integer or a symbolic expression, not {type(value).__name__} {quoted(value)}")
+
+
+def _check_padding_text(text: str, label: str) -> None:
+    """Refuse a padding string that looks like a misspelt padding mode (``"smae"``) or an unsupported one."""
+    word = text.strip().lower()
+    if not word.isalpha() or len(word) < 3:
+        return
+    if word == "full":
+        raise LayerError(f"{label}: 'full' is not a padding mode of symrf (its modes are 'same' and 'valid'); "
+                         "write full padding as a value, p=k - 1")
+    close = difflib.get_close_matches(word, PADDING_MODES, n=1, cutoff=0.6)
+    if close:
+        raise LayerError(f"{label}: {quoted(text)} is not a padding mode; did you mean {close[0]!r}?")
+
+
+def check_name(name: object, kind: str, error: type[SymrfError] = LayerError) -> None:
+    """Refuse a name that is not a string of printable text (see :func:`symrf.naming.name_problem`)."""
+    if name is None:
+        return
+    if not isinstance(name, str):
+        raise error(f"{kind}: name must be a string, not {type(name).__name__} {quoted(name)}")
+    problem = name_problem(name)
+    if problem:
+        raise error(f"{kind}: the name {quoted(name)} {problem}; a name is printable text")
 
 
 def _canonical_symbols(expr: sympy.Expr, role: str) -> sympy.Expr:
     mapping = {}
     for sym in expr.free_symbols:
+        check_symbol_name(sym.name)  # also for a user's own integer symbol: printed values must read back
         if not sym.is_integer:
             mapping[sym] = symbol_for_role(sym.name, role)
     return expr.xreplace(mapping) if mapping else expr
@@ -82,6 +115,8 @@ def _lower_bound(role: str) -> int:
 
 
 def _check_number(value: int, role: str, label: str) -> None:
+    if value.bit_length() >= _NUMBER_BITS and abs(value) >= _NUMBER_LIMIT:  # compared without printing it
+        raise LayerError(f"{label} has more than {MAX_DIGITS:,} digits")
     low = _lower_bound(role)
     if value < low:
         need = "positive" if low == 1 else "non-negative"
@@ -89,8 +124,11 @@ def _check_number(value: int, role: str, label: str) -> None:
 
 
 def _check_expression(expr: sympy.Expr, role: str, label: str) -> None:
+    for number in expr.atoms(sympy.Rational):
+        if abs(number.p) >= _NUMBER_LIMIT or number.q >= _NUMBER_LIMIT:
+            raise LayerError(f"{label} has a number with more than {MAX_DIGITS:,} digits")
     if expr.has(sympy.Float) or expr.has(sympy.zoo, sympy.oo, sympy.nan, sympy.I):
-        raise LayerError(f"{label} must be an integer expression, got {expr}")
+        raise LayerError(f"{label} must be an integer expression, got {quoted(expr)}")
     if expr.is_number:
         raise LayerError(f"{label} must be an integer, got {expr}")
     if not expr.is_integer:
@@ -129,7 +167,8 @@ class Layer:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise LayerError(f"unknown layer kind {self.kind!r}; known kinds: {', '.join(KINDS)}")
+            raise LayerError(f"unknown layer kind {quoted(self.kind)}; known kinds: {', '.join(KINDS)}")
+        check_name(self.name, self.kind)
         where = f"{self.name or self.kind}: "
         for role in ("kernel", "stride", "dilation"):
             object.__setattr__(self, role, as_value(getattr(self, role), role, where))
@@ -148,8 +187,6 @@ class Layer:
         if end is not None:
             end = as_value(end, "padding", f"{where}end ")
             object.__setattr__(self, "padding_end", None if end == padding else end)
-        if self.name is not None and not isinstance(self.name, str):
-            raise LayerError(f"{self.kind}: name must be a string, not {self.name!r}")
         if self.kind == "upsample" and (self.kernel != self.stride or padding != 0 or self.dilation != 1):
             raise LayerError(f"{where}an upsampling layer has kernel = stride, no padding and no dilation")
         if self.kind == "global_pool" and (self.kernel, self.stride, padding, self.dilation) != (1, 1, 0, 1):
@@ -233,6 +270,7 @@ class AxesLayer:
         if len({layer.kind for layer in axes}) != 1:
             kinds = ", ".join(layer.kind for layer in axes)
             raise LayerError(f"the axes of one layer must be of one kind, not {kinds}")
+        check_name(self.name, axes[0].kind)
         object.__setattr__(self, "axes", axes)
 
     @property
@@ -317,10 +355,10 @@ def _entries(value: object, role: str, kind: str) -> tuple[object, ...] | None:
         return None
     entries = tuple(value)
     if not entries:
-        raise LayerError(f"{kind}: {role} {value!r} has no entries; give one per axis")
+        raise LayerError(f"{kind}: {role} {quoted(value)} has no entries; give one per axis")
     for entry in entries:
         if isinstance(entry, (tuple, list)) and role != "padding":
-            raise LayerError(f"{kind}: an entry of the {role} cannot be a pair, only a padding's can ({entry!r})")
+            raise LayerError(f"{kind}: an entry of the {role} cannot be a pair, only a padding's can ({quoted(entry)})")
     return entries
 
 
@@ -328,10 +366,10 @@ def _padding_pair(entry: object, kind: str) -> tuple[object, object | None]:
     """``(before, after)`` of one axis's padding entry; ``after`` is None for a symmetric padding."""
     if isinstance(entry, (tuple, list)):
         if len(entry) != 2:
-            raise LayerError(f"{kind}: a padding pair is (before, after), not {tuple(entry)!r}")
+            raise LayerError(f"{kind}: a padding pair is (before, after), not {quoted(tuple(entry))}")
         before, after = entry
         if isinstance(before, (tuple, list)) or isinstance(after, (tuple, list)):
-            raise LayerError(f"{kind}: a padding pair is (before, after) of one axis, not {tuple(entry)!r}")
+            raise LayerError(f"{kind}: a padding pair is (before, after) of one axis, not {quoted(tuple(entry))}")
         return before, after
     return entry, None
 
@@ -346,6 +384,7 @@ def layer_per_axis(kind: str, k: object, s: object, p: object, d: object, name: 
     >>> layer_per_axis("conv", 3, 1, [(0, 1)], 1)
     conv(3, p=[(0, 1)])
     """
+    check_name(name, kind)
     where = name or kind
     values = {"kernel": k, "stride": s, "padding": p, "dilation": d}
     per_axis = {role: _entries(value, role, where) for role, value in values.items()}
@@ -360,11 +399,11 @@ def layer_per_axis(kind: str, k: object, s: object, p: object, d: object, name: 
         and set(counts) == {"padding"}
         and not any(isinstance(entry, (tuple, list)) for entry in padding)
     ):
-        before, after = padding
+        first, second = quoted(padding[0], 20), quoted(padding[1], 20)
         raise LayerError(
-            f"{where}: p={tuple(padding)!r} could mean two axes or (before, after) padding of one axis; write "
-            f"p=[({before}, {after})] for {before} before and {after} after, or give the kernel per axis as in "
-            f"{kind}((k, k), p=({before}, {after}))"
+            f"{where}: p={quoted(tuple(padding))} could mean two axes or (before, after) padding of one axis; write "
+            f"p=[({first}, {second})] for {first} before and {second} after, or give the kernel per axis as in "
+            f"{kind}((k, k), p=({first}, {second}))"
         )
     count = max(counts.values(), default=1)
 

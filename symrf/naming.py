@@ -10,7 +10,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["Namer", "layer_names"]
+__all__ = ["MAX_NAME", "Namer", "layer_names", "name_problem"]
+
+#: Longest name of a layer, block or graph node, in characters.
+MAX_NAME = 200
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with ``name`` as the name of a layer, block or node, or None: a name is printable text (no
+    control characters, no lone surrogates) of at most :data:`MAX_NAME` characters.
+
+    >>> name_problem("layer3/conv1"), name_problem("a\\x00b"), name_problem("\\ud800")
+    (None, 'has the control character U+0000', 'has the lone surrogate U+D800')
+    """
+    if len(name) > MAX_NAME:
+        return f"is too long ({len(name):,} characters; at most {MAX_NAME})"
+    if name.isprintable():
+        return None
+    for char in name:
+        if not char.isprintable() and char != " ":
+            code = ord(char)
+            if 0xD800 <= code <= 0xDFFF:
+                return f"has the lone surrogate U+{code:04X}"
+            if char.isspace() or code < 0x20 or 0x7F <= code < 0xA0:
+                return f"has the control character U+{code:04X}"
+            return f"has the unprintable character U+{code:04X}"
+    return None
 
 
 class Namer:

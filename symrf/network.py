@@ -10,8 +10,8 @@ from typing import Union, cast
 import sympy
 
 from .axes import common_axis_count
-from .errors import SymrfError
-from .layers import AxesLayer, Layer, Value, as_value
+from .errors import SymrfError, quoted
+from .layers import AxesLayer, Layer, Value, as_value, check_name
 from .printing import spec_text
 from .symbols import unify
 
@@ -68,12 +68,13 @@ class Network:
                 numeric = numeric and item.is_numeric
             elif type(item) is Repeat:
                 plain = plain and item.body.plain
-                numeric, repeats = False, True
+                numeric = numeric and type(item.count) is int and item.body.numeric
+                repeats = True
             elif isinstance(item, ITEMS):
                 plain = False
                 numeric = numeric and getattr(item, "is_numeric", False)
             else:
-                raise SymrfError(f"a network holds layers, repeated blocks and parallel paths, not {item!r}")
+                raise SymrfError(f"a network holds layers, repeated blocks and parallel paths, not {quoted(item)}")
         object.__setattr__(self, "items", items)
         object.__setattr__(self, "plain", plain)
         object.__setattr__(self, "numeric", numeric)
@@ -85,6 +86,8 @@ class Network:
 
         Symbols with the same name are unified (a name used both as a kernel and as a padding is positive).
         """
+        if not isinstance(items, Iterable):
+            raise SymrfError(f"a network is built from a list of layers, not {quoted(items)}")
         flat = tuple(_flatten(items))
         net = cls(flat)
         found: set[sympy.Symbol] = set()
@@ -95,14 +98,15 @@ class Network:
 
     @property
     def has_repeats(self) -> bool:
-        """Whether the network holds a block repeated a symbolic number of times."""
+        """Whether the network holds a repeated block (a symbolic or an integer count: repetitions are never
+        unrolled; their closed forms are used instead)."""
         return self.repeats  # found while the network is built
 
     @property
     def layers(self) -> tuple[Layer, ...]:
-        """The layers in order; only for networks without symbolic repetition."""
+        """The layers in order; only for networks without repeated blocks."""
         if self.has_repeats:
-            raise SymrfError("this network repeats a block a symbolic number of times; use its closed form")
+            raise SymrfError("this network repeats a block; its layers are not listed one by one (use its closed form)")
         return self.items  # type: ignore[return-value]
 
     @property
@@ -201,8 +205,7 @@ class Parallel:
         )
         if not branches:
             raise SymrfError("parallel() needs at least one path, such as parallel([conv(3)], [])")
-        if self.name is not None and not isinstance(self.name, str):
-            raise SymrfError(f"parallel: name must be a string, not {self.name!r}")
+        check_name(self.name, "parallel", SymrfError)
         object.__setattr__(self, "branches", branches)
 
     @property
@@ -266,8 +269,8 @@ def _axis_count(item: Item) -> int:
     counts = {branch.axis_count for branch in branches}
     counts.discard(1)
     if len(counts) > 1:
-        shown = ", ".join(map(str, sorted(counts)))
-        raise SymrfError(f"the layers give values for different numbers of axes: {shown}")
+        listed = ", ".join(map(str, sorted(counts)))
+        raise SymrfError(f"the layers give values for different numbers of axes: {listed}")
     return counts.pop() if counts else 1
 
 
@@ -283,12 +286,13 @@ def _along(item: Item, axis: int) -> Item:
 
 
 def repeat(count: object, layers: object) -> Item | tuple[Item, ...]:
-    """``layers`` repeated ``count`` times: expanded for an integer count, a :class:`Repeat` for a symbol.
+    """``layers`` repeated ``count`` times: a :class:`Repeat`, never unrolled (its closed form is computed with
+    integer arithmetic, so ``10**100`` copies cost what one does); a count of 1 is the block itself, 0 nothing.
 
     >>> repeat(2, [conv(3), pool(2)])
-    (conv(3), pool(2), conv(3), pool(2))
-    >>> repeat("n", [conv(3)])
-    n * [conv(3)]
+    2 * [conv(3), pool(2)]
+    >>> repeat("n", [conv(3)]), repeat(1, [conv(3)])
+    (n * [conv(3)], (conv(3),))
     """
     if not isinstance(layers, Network):
         layers = Network.of(layers if isinstance(layers, (list, tuple)) else [layers])
@@ -297,7 +301,8 @@ def repeat(count: object, layers: object) -> Item | tuple[Item, ...]:
     if isinstance(count, int):
         if count < 0:
             raise SymrfError(f"a block cannot be repeated a negative number of times ({count})")
-        return body.items * count
+        if count <= 1 or not body.items:
+            return body.items if count == 1 else ()
     return Repeat(count, body)
 
 
@@ -310,4 +315,4 @@ def _flatten(items: Iterable[object]) -> Iterator[Item]:
         elif isinstance(item, (list, tuple)):
             yield from _flatten(item)
         else:
-            raise SymrfError(f"a network holds layers, repeated blocks and parallel paths, not {item!r}")
+            raise SymrfError(f"a network holds layers, repeated blocks and parallel paths, not {quoted(item)}")

@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy
 
-from .analysis import Analysis, Row, analysis_symbols, substitution
+from .analysis import Analysis, Row, analysis_symbols, given_values, substitution
 from .derivations import axes_derivation
 from .errors import SymrfError
 from .layers import AxesLayer, Layer
@@ -100,6 +100,10 @@ class AxesAnalysis(Analysis):
         return tuple(f"{axis}: {n}" for axis, a in zip(self.axis_names, self.analyses) for n in a.notes)
 
     @property
+    def branched(self) -> bool:
+        return any(a.branched for a in self.analyses)
+
+    @property
     def phases(self) -> tuple | None:
         found = self._each("phases")
         return None if all(p is None for p in found) else found
@@ -165,7 +169,7 @@ class AxesAnalysis(Analysis):
 
     def subs(self, values: Mapping[Any, object] | None = None, **named: object) -> Analysis:
         """The analysis with symbols given values, along every axis."""
-        mapping = substitution(self.free_symbols, {**dict(values or {}), **named})
+        mapping = substitution(self.free_symbols, given_values(values, named))
         sizes = None
         if self.input_size is not None:
             sizes = tuple(s.xreplace(mapping) if isinstance(s, sympy.Expr) else s for s in self.input_size)

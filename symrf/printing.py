@@ -2,12 +2,17 @@
 
 Two forms for symbolic sums: *flat* (a sum of products, as in papers: ``k_1 + (k_2 - 1) s_1``) and *nested*
 (Horner: ``k_1 + s_1 (k_2 - 1 + s_2 (k_3 - 1))``), which stays linear in the number of layers. Text output is
-always an expression that ``sympy.sympify`` reads back; LaTeX output is written for papers and never recurses
-deeper than the expression's own nesting of small pieces, so chains of thousands of layers print.
+always an expression that ``sympy.parse_expr(text, local_dict=...)`` reads back exactly, the local names being the
+symbols of :func:`symbols_json` (so that a symbol named ``E``, ``N`` or ``gamma`` is not read as sympy's
+constant or function, and names printed formulas use are refused: :data:`~symrf.symbols.RESERVED_NAMES`). LaTeX
+output is written for papers and never recurses deeper than the expression's own nesting of small pieces, so
+chains of thousands of layers print.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import cast
 
@@ -27,12 +32,21 @@ def text(value: Value) -> str:
     >>> text(sympy.Rational(29, 2)), text(sympy.Symbol("k") / 2 - sympy.Rational(1, 2))
     ('29/2', '(k - 1)/2')
     """
-    if isinstance(value, sympy.Expr) and value.is_Add and any(
-        not term.as_coeff_Mul()[0].is_Integer for term in value.args
-    ):
-        pulled = sympy.factor_terms(value)
-        if not pulled.is_Add:
-            return str(pulled)
+    if isinstance(value, sympy.Expr) and value.is_Add:
+        parts = [term.as_coeff_Mul() for term in value.args]
+        coefficients = [c for c, _ in parts]
+        flat = all(not factor.is_Add for _, rest in parts for factor in sympy.Mul.make_args(rest))
+        if flat and all(c.is_Rational for c in coefficients) and not all(c.is_Integer for c in coefficients):
+            # the common factor gcd(numerators)/lcm(denominators), pulled out without sympy's slower factor_terms
+            common = sympy.Rational(math.gcd(*(int(c.p) for c in coefficients)),
+                                    math.lcm(*(int(c.q) for c in coefficients)))
+            if common != 1:
+                inner = sympy.Add(*(term / common for term in value.args))
+                return str(sympy.Mul(common, inner, evaluate=False))
+        elif not all(c.is_Integer for c in coefficients):
+            pulled = sympy.factor_terms(value)
+            if not pulled.is_Add:
+                return str(pulled)
     return str(value)
 
 
@@ -68,6 +82,35 @@ def json_value(value: Value) -> int | str:
     if isinstance(value, sympy.Integer):
         return int(value)
     return text(value)
+
+
+def symbols_json(symbols: Iterable[sympy.Symbol]) -> list[dict[str, object]]:
+    """The symbols of printed values with their assumptions, sorted by name: what reading the values back needs.
+
+    Each entry holds exactly the assumptions symrf gives the symbol, so that ``sympy.Symbol(**entry)`` is that
+    symbol: ``{"name": "k", "integer": true, "positive": true}``, or ``"nonnegative": true`` instead of
+    ``"positive"`` for a symbol used only as a padding (``positive: false`` would tell sympy it is zero). A name
+    with several symbols counts as positive, as :func:`~symrf.symbols.unify` decides.
+
+    >>> symbols_json([sympy.Symbol("p", integer=True, nonnegative=True), sympy.Symbol("k", integer=True,
+    ...                                                                                 positive=True)])
+    [{'name': 'k', 'integer': True, 'positive': True}, {'name': 'p', 'integer': True, 'nonnegative': True}]
+    """
+    by_name: dict[str, list[sympy.Symbol]] = {}
+    for sym in symbols:
+        by_name.setdefault(sym.name, []).append(sym)
+    found = []
+    for name in sorted(by_name):
+        variants = by_name[name]
+        entry: dict[str, object] = {"name": name}
+        if all(v.is_integer for v in variants):
+            entry["integer"] = True
+        if any(v.is_positive for v in variants):
+            entry["positive"] = True
+        elif all(v.is_nonnegative for v in variants):
+            entry["nonnegative"] = True
+        found.append(entry)
+    return found
 
 
 def _wrap_text(piece: str, value: Value) -> str:
@@ -138,6 +181,22 @@ def _series(analysis, quantity: str):
         "start": analysis.start_sum,
         "center": analysis.center_sum,
     }.get(quantity)
+
+
+#: Most terms that per-row values may print in nested form: a symbolic chain of L layers writes about L^2/2 terms
+#: per quantity (row i has i of them). Above it, rows show the layers without their values, and derivations use
+#: sum and product notation; the totals stay exact (their nested form is linear).
+MAX_PRINTED_TERMS = 5_000_000
+
+
+def rows_fit(length: int, quantities: int, form: str) -> bool:
+    """Whether ``quantities`` per-row values of a chain of ``length`` rows, written in ``form``, stay within
+    :data:`MAX_PRINTED_TERMS` (flat forms are used only for small values, so they always fit).
+
+    >>> rows_fit(1000, 5, "nested"), rows_fit(3000, 5, "nested"), rows_fit(3000, 5, "flat")
+    (True, False, True)
+    """
+    return form != "nested" or length * (length + 1) // 2 * quantities <= MAX_PRINTED_TERMS
 
 
 #: Quantity name of the centre measured from pixel edges ("start = 0.5" convention): centre + 1/2.

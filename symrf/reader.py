@@ -17,8 +17,8 @@ from typing import NoReturn, cast
 
 import sympy
 
-from .errors import SpecError
-from .symbols import NAME_PATTERN, Value, symbol_for_role
+from .errors import SpecError, quoted
+from .symbols import NAME_PATTERN, Value, check_symbol_name, symbol_for_role
 
 __all__ = ["MAX_DEPTH", "MAX_DIGITS", "MAX_NODES", "MAX_SYMBOLIC_EXPONENT", "MAX_TEXT", "TextReader", "parse_value"]
 
@@ -388,7 +388,11 @@ class TextReader:
         if name in self.functions:
             self.fail(f"{name!r} is a layer function, not a value; call it, as in {name}(3)", node)
         if not NAME_PATTERN.match(name):
-            self.fail(f"{name!r} is not a symbol name (letters, digits and '_', starting with a letter)", node)
+            self.fail(f"{quoted(name)} is not a symbol name (letters, digits and '_', starting with a letter)", node)
+        try:
+            check_symbol_name(name)  # a name printed formulas use (floor, Max ...) would keep values from reading back
+        except SpecError as exc:
+            self.fail(str(exc), node)
         return symbol_for_role(name, role)
 
     def _arithmetic(self, node: ast.BinOp, left: Value, right: Value) -> Value:

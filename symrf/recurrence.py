@@ -8,9 +8,11 @@ integers (the fast numeric path) and sympy expressions alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy
 
-from .errors import EmptyOutputError
+from .errors import EmptyOutputError, SymrfError
 from .symbols import Value
 
 #: The quantities reported for every row and for the whole network, in table order.
@@ -178,3 +180,85 @@ def transposed_inputs(output: int, kernel: int, stride: int, padding: int, dilat
     """
     return sorted((output + padding - j * dilation) // stride for j in range(kernel)
                   if (output + padding - j * dilation) % stride == 0)
+
+
+#: Most copies of a repeated block whose output size is followed copy by copy. A block that keeps the jump (all
+#: strides 1) changes the size by a constant and is computed at once; a strided block reaches a fixed size within
+#: about log2(n) copies, so this bound is never met by a real network.
+MAX_SIZE_STEPS = 4_096
+
+#: Most copies followed copy by copy when the input size is a symbol (each copy adds a floor to the formula).
+MAX_SYMBOLIC_SIZE_STEPS = 64
+
+
+def repeated_size(step: Callable[[Value], Value], size: Value, count: Value, where: str) -> Value | None:
+    """The output size of ``count`` copies of a block whose one copy maps an input size to ``step(size)``; None when
+    it has no closed form (a strided block repeated a symbolic number of times), and
+    :class:`~symrf.errors.EmptyOutputError` when a copy would have an empty output.
+
+    A block whose size change ``step(m) - m`` is a constant ``c`` gives ``size + count * c`` at once; otherwise the
+    copies are followed one by one until the size stops changing (strided blocks settle within about log2(n)
+    copies), never unrolling the layers.
+
+    >>> def conv3(n):
+    ...     check_output("conv3", n, 3, 0)
+    ...     return output_size(n, 3, 1, 0)
+    >>> repeated_size(conv3, 224, 5, "block"), repeated_size(lambda n: (n - 1) // 2 + 1, 224, 10**100, "pool")
+    (214, 1)
+    >>> repeated_size(conv3, 224, 10**9, "block")
+    Traceback (most recent call last):
+    ...
+    symrf.errors.EmptyOutputError: block: copy 112 gets an input of size 2, too small for one copy (at least 3)
+    """
+    probe = sympy.Symbol("size_probe", integer=True, positive=True)
+    try:
+        change = sympy.expand(step(probe) - probe)
+    except SymrfError:
+        change = None
+    if change is not None and change.is_Integer:
+        change = int(change)
+        if change >= 0 or type(size) is not int or type(count) is not int:
+            return size + count * change
+        first_empty = _first_too_small(step, size)
+        copies = (size - first_empty) // -change + 1 if first_empty <= size else 0  # copies that still fit
+        if count > copies:
+            raise EmptyOutputError(f"{where}: copy {copies + 1} gets an input of size "
+                                   f"{size + copies * change}, too small for one copy (at least {first_empty})")
+        return size + count * change
+    if type(count) is not int:
+        return None
+    limit = MAX_SIZE_STEPS if type(size) is int else MAX_SYMBOLIC_SIZE_STEPS
+    current = size
+    for copy in range(1, count + 1):
+        try:
+            following = step(current)
+        except EmptyOutputError as exc:
+            raise EmptyOutputError(f"{where}: copy {copy}: {exc}") from None
+        if following == current:
+            return current
+        current = following
+        if copy >= limit:
+            return None
+    return current
+
+
+def _first_too_small(step: Callable[[Value], Value], size: int) -> int:
+    """The smallest input size for which one copy of a block has an output (its step is monotone), by bisection."""
+    low, high = 1, size
+    if not _fits(step, high):
+        raise EmptyOutputError(f"an input of size {size} is too small for one copy of the block")
+    while low < high:
+        middle = (low + high) // 2
+        if _fits(step, middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _fits(step: Callable[[Value], Value], size: int) -> bool:
+    try:
+        step(size)
+    except EmptyOutputError:
+        return False
+    return True

@@ -8,11 +8,49 @@ nested (Horner) form ``G_0 + m_1 (G_1 + m_2 (G_2 + ...))`` for printers that mus
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import sympy
 
 from .symbols import Value
+
+
+class PrefixProducts:
+    """``J_i = s_1 s_2 ... s_i`` for every prefix length ``i = 0..L`` (``J_0 = 1``), each built when first asked for.
+
+    A symbolic product of ``i`` factors costs O(i log i) to build, so building every prefix one from the other costs
+    O(L^2): the totals of a long symbolic chain need only the last one.
+
+    >>> jumps = PrefixProducts((2, 1, 3))
+    >>> [jumps[i] for i in range(4)], len(jumps)
+    ([1, 2, 2, 6], 4)
+    """
+
+    __slots__ = ("strides", "_known")
+
+    def __init__(self, strides: tuple[Value, ...]) -> None:
+        self.strides = strides
+        self._known: dict[int, Value] = {0: 1}
+
+    def __len__(self) -> int:
+        return len(self.strides) + 1
+
+    def __getitem__(self, index: int) -> Value:
+        found = self._known.get(index)
+        if found is None:
+            if not 0 <= index <= len(self.strides):
+                raise IndexError(index)
+            factors = self.strides[:index]
+            if all(type(f) is int for f in factors):
+                found = math.prod(cast(tuple[int, ...], factors))
+            else:
+                found = sympy.Mul(*factors)
+                found = int(found) if found.is_Integer else found
+            self._known[index] = found
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +59,6 @@ class Group:
 
     first: int  # index of the group's first layer, 0-based
     multiplier: Value  # the stride between the previous group and this one
-    jump: Value  # J_{first-1}, the jump every term of the group is multiplied by
     partial_sums: tuple[Value, ...]  # offset (group 0 only) + c_first + ... + c_{first+j}
 
 
@@ -33,11 +70,12 @@ class StridedSum:
     [1, 3, 4, 8]
     """
 
-    __slots__ = ("offset", "coefficients", "groups", "_group_of", "_cache", "printed")
+    __slots__ = ("offset", "coefficients", "groups", "jumps_before", "_group_of", "_cache", "printed")
 
     def __init__(self, offset: Value, coefficients: tuple[Value, ...], strides: tuple[Value, ...],
-                 jumps_before: tuple[Value, ...]) -> None:
+                 jumps_before: Sequence[Value] | PrefixProducts) -> None:
         self.offset = offset
+        self.jumps_before = jumps_before  # J_{i-1} at index i - 1, read only for flat values
         self.coefficients = coefficients
         groups: list[Group] = []
         group_of: list[int] = []
@@ -46,13 +84,13 @@ class StridedSum:
         running: Value = offset
         for index, coefficient in enumerate(coefficients):
             if index > 0 and strides[index - 1] != 1:
-                groups.append(Group(first, multiplier, jumps_before[first], tuple(partial)))
+                groups.append(Group(first, multiplier, tuple(partial)))
                 first, multiplier, running, partial = index, strides[index - 1], 0, []
             running = running + coefficient
             partial.append(running)
             group_of.append(len(groups))
         if coefficients:
-            groups.append(Group(first, multiplier, jumps_before[first], tuple(partial)))
+            groups.append(Group(first, multiplier, tuple(partial)))
         self.groups = tuple(groups)
         self._group_of = tuple(group_of)
         self._cache: dict[int, Value] = {}
@@ -70,7 +108,7 @@ class StridedSum:
         result = []
         for group in self.groups[: last + 1]:
             end = min(length - group.first, len(group.partial_sums))
-            result.append((group.multiplier, group.jump, group.partial_sums[end - 1]))
+            result.append((group.multiplier, self.jumps_before[group.first], group.partial_sums[end - 1]))
         return result
 
     def value(self, length: int) -> Value:

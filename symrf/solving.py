@@ -20,6 +20,7 @@ These formulas are what :class:`Solution` shows; numbers always come from the ex
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,15 +28,16 @@ from typing import Any, cast
 
 import sympy
 
+from .analysis import given_values
 from .chain import ChainAnalysis
 from .closed_forms import ClosedFormAnalysis, _network, closed_form, exact_function, substitute
-from .errors import SymrfError, UnreachableError
+from .errors import SymrfError, UnreachableError, quoted
 from .latex import _align, latex_value, wrap_document
 from .layers import Layer, Value
 from .network import Network, Repeat
-from .printing import json_value
+from .printing import json_value, symbols_json
 from .segments import _power, is_one, summarize, tidy, unit_condition
-from .spec import parse_value
+from .spec import MAX_DIGITS, parse_value
 from .symbols import NAME_PATTERN
 from .symbols import symbol as make_symbol
 
@@ -60,7 +62,7 @@ class Solution:
     >>> s.value, s.rf, s.rf_before
     (7, 382, 190)
     >>> s.to_json()
-    {'symbol': 'n', 'value': 7, 'rf': 382}
+    {'symbol': 'n', 'value': 7, 'rf': 382, 'symbols': [{'name': 'n', 'integer': True, 'positive': True}]}
     """
 
     symbol: sympy.Symbol
@@ -86,8 +88,9 @@ class Solution:
         return self.latex()
 
     def to_json(self) -> dict[str, object]:
-        """``{"symbol": "n", "value": 7, "rf": 382}``; non-integers are strings sympy reads back, and a symbolic
-        answer adds its ``conditions``."""
+        """``{"symbol": "n", "value": 7, "rf": 382, "symbols": [...]}``; non-integers are strings that
+        ``sympy.parse_expr`` reads back with the ``symbols`` (each name with its assumptions, the unknown's too),
+        and a symbolic answer adds its ``conditions``."""
         result: dict[str, object] = {
             "symbol": self.symbol.name,
             "value": json_value(self.value),
@@ -95,6 +98,10 @@ class Solution:
         }
         if self.conditions:
             result["conditions"] = [str(condition) for condition in self.conditions]
+        found = set(self.network.free_symbols) | {self.symbol}
+        for value in (self.target, self.value, self.rf, *self.conditions):
+            found |= _symbols(value)
+        result["symbols"] = symbols_json(found)
         return result
 
     def subs(self, values: Mapping[Any, object] | None = None, **named: object) -> Solution:
@@ -103,7 +110,7 @@ class Solution:
         >>> solve("n * [conv(k, s)]", "T").subs(k=3, s=2, T=224).value
         7
         """
-        given = {**dict(values or {}), **named}
+        given = given_values(values, named)
         known = {sym.name: sym for sym in self.network.free_symbols | _symbols(self.target)}
         mapping = {}
         for key, value in given.items():
@@ -112,7 +119,7 @@ class Solution:
                 raise SymrfError(f"{name} is the unknown being solved for; it cannot be given a value")
             if name not in known:
                 shown = ", ".join(sorted(n for n in known if n != self.symbol.name)) or "none"
-                raise SymrfError(f"there is no symbol {name!r} in this question (its other symbols: {shown})")
+                raise SymrfError(f"there is no symbol {quoted(name)} in this question (its other symbols: {shown})")
             mapping[known[name]] = _given(value, name)
         network = substitute(self.network, mapping)
         target = self.target if type(self.target) is int else _normal(cast(sympy.Expr, self.target).xreplace(mapping))
@@ -136,7 +143,9 @@ def _normal(value: Value) -> Value:
 
 def _given(value: object, name: str) -> Value:
     if isinstance(value, bool) or not isinstance(value, (int, sympy.Integer)):
-        raise SymrfError(f"{name} must be given an integer, not {value!r}")
+        raise SymrfError(f"{name} must be given an integer, not {quoted(value)}")
+    if abs(int(value)).bit_length() > 3 * MAX_DIGITS and abs(int(value)) >= 10**MAX_DIGITS:
+        raise SymrfError(f"{name} has more than {MAX_DIGITS:,} digits")
     return int(value)
 
 
@@ -144,27 +153,38 @@ def _given(value: object, name: str) -> Value:
 
 
 def _target(value: object) -> Value:
-    """The target RF: a positive integer, or an integer expression (``T``), read safely from text."""
+    """The target RF: a positive integer, or an integer expression (``T``), read safely from text. A target that is
+    zero or negative whatever its symbols are (``-T``) is refused, as are numbers with more than ``MAX_DIGITS``
+    digits."""
     if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"[+-]?(\d[\d_]*\.[\d_]*|\.\d[\d_]*|\d[\d_]*([.]\d*)?[eE][+-]?\d+)", text):
+            raise SymrfError(f"the target RF must be a positive integer or a symbol such as T; {quoted(text)} is not "
+                             "an integer")
         try:
             value = parse_value(value, "target")
         except SymrfError as exc:
-            raise SymrfError(f"target: {exc}") from None
+            raise SymrfError(f"the target {quoted(text, 30)}: {exc}") from None
     if isinstance(value, bool) or isinstance(value, float):
-        raise SymrfError(f"the target RF must be an integer, not {value!r}")
+        raise SymrfError(f"the target RF must be a positive integer or a symbol such as T, not {quoted(value)}")
     if isinstance(value, sympy.Basic):
         if not isinstance(value, sympy.Expr) or value.has(sympy.Float) or value.is_number and not value.is_Integer:
-            raise SymrfError(f"the target RF must be an integer, not {value}")
+            raise SymrfError(f"the target RF must be an integer, not {quoted(value)}")
         if value.is_Integer:
             value = int(value)
         elif not value.is_integer:
-            raise SymrfError(f"the target RF must be an integer, and {value} may not be one")
+            raise SymrfError(f"the target RF must be an integer, and {quoted(value)} may not be one")
+        elif value.is_positive is False:
+            raise SymrfError(f"the target RF must be positive, and {quoted(value)} is zero or negative for every value "
+                             "of its symbols")
         else:
             return value
     if not isinstance(value, int):
-        raise SymrfError(f"the target RF must be an integer, not {type(value).__name__} {value!r}")
+        raise SymrfError(f"the target RF must be an integer, not {type(value).__name__} {quoted(value)}")
+    if value.bit_length() > 3 * MAX_DIGITS and abs(value) >= 10**MAX_DIGITS:  # compared without printing it
+        raise SymrfError(f"the target RF has more than {MAX_DIGITS:,} digits")
     if value < 1:
-        raise SymrfError(f"the target RF must be a positive integer, got {value}")
+        raise SymrfError(f"the target RF must be a positive integer, got {quoted(value)}")
     return value
 
 
@@ -174,9 +194,11 @@ def _unknown(network: Network, wanted: object) -> tuple[Network, sympy.Symbol]:
     by_name = {sym.name: sym for sym in symbols}
     name = None
     if wanted is not None:
-        name = wanted.name if isinstance(wanted, sympy.Symbol) else str(wanted)
+        if not isinstance(wanted, (str, sympy.Symbol)):
+            raise SymrfError(f"the unknown is a symbol or its name, such as 'n', not {quoted(wanted)}")
+        name = wanted.name if isinstance(wanted, sympy.Symbol) else wanted
         if not NAME_PATTERN.match(name):
-            raise SymrfError(f"{name!r} is not a symbol name")
+            raise SymrfError(f"{quoted(name)} is not a symbol name")
     if not symbols:
         if name not in (None, "n"):
             raise SymrfError(
@@ -187,7 +209,8 @@ def _unknown(network: Network, wanted: object) -> tuple[Network, sympy.Symbol]:
         return Network((Repeat(n, network),)), n
     if name is not None:
         if name not in by_name:
-            raise SymrfError(f"there is no symbol {name!r} in the network (its symbols: {', '.join(sorted(by_name))})")
+            known = ", ".join(sorted(by_name))
+            raise SymrfError(f"there is no symbol {quoted(name)} in the network (its symbols: {known})")
         return network, by_name[name]
     if len(symbols) == 1:
         return network, next(iter(symbols))
@@ -302,7 +325,7 @@ class _NumericQuestion:
                 self._value(item.padding, "padding", where)
             else:
                 item = cast(Repeat, item)  # a plain network: layers and repeated blocks
-                count = self._value(item.count, "count", f"{item!r}:")
+                count = self._value(item.count, "count", f"{quoted(item, 80)}:")
                 nodes.append(("repeat", count, self._compile(item.body)))
         return nodes
 
@@ -373,12 +396,12 @@ class _NumericQuestion:
         rf0 = self.rf(0)
         if jump == 1:
             raise UnreachableError(
-                f"repeating the block [{repeat.body!r}] never widens the receptive field (its kernels all have "
-                f"extent 1 and its stride is 1): the RF stays {rf0}, below the target {self.target}"
+                f"repeating the block [{quoted(repeat.body, 80)}] never widens the receptive field (its kernels all "
+                f"have extent 1 and its stride is 1): the RF stays {rf0}, below the target {self.target}"
             )
         if not after.items or summarize(after).span == 0:
             raise UnreachableError(
-                f"the block [{repeat.body!r}] has kernels of extent 1 and nothing after it widens the field: "
+                f"the block [{quoted(repeat.body, 80)}] has kernels of extent 1 and nothing after it widens the field: "
                 f"the RF stays {rf0}, below the target {self.target}"
             )
 
@@ -665,7 +688,7 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
             growth = tidy(_normal((ja * rb).xreplace(replacement)))
             if growth == 0:
                 raise UnreachableError(
-                    f"repeating the block [{cast(Repeat, network.items[index]).body!r}] never widens the "
+                    f"repeating the block [{quoted(cast(Repeat, network.items[index]).body, 80)}] never widens the "
                     "receptive field"
                 )
             bound = _normal(branch_gap / growth)
@@ -675,8 +698,8 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
             growth = tidy(_normal((ja * (rb + (jb - 1) * rc)).xreplace(replacement)))
             if growth == 0:
                 raise UnreachableError(
-                    f"nothing in or after the repeated block [{cast(Repeat, network.items[index]).body!r}] widens "
-                    "the field"
+                    "nothing in or after the repeated block "
+                    f"[{quoted(cast(Repeat, network.items[index]).body, 80)}] widens the field"
                 )
             ratio = _normal(1 + branch_gap * (jb - 1) / growth)
             value = sympy.ceiling(sympy.log(ratio) / sympy.log(jb))

@@ -19,17 +19,19 @@ import difflib
 import inspect
 import os
 import re
+import stat
 from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
 
-from .errors import SpecError, SymrfError
-from .layers import Layer, conv, convt, global_pool, pool, upsample
+from .errors import SpecError, SymrfError, quoted
+from .layers import PADDING_MODES, Layer, conv, convt, global_pool, pool, upsample
 from .network import ITEMS, Network, parallel, repeat, residual
 from .reader import MAX_DEPTH, MAX_DIGITS, MAX_NODES, MAX_SYMBOLIC_EXPONENT, MAX_TEXT, TextReader, parse_value
+from .symbols import NAME_PATTERN
 
 __all__ = [
-    "FUNCTIONS", "MAX_DEPTH", "MAX_DIGITS", "MAX_LAYERS", "MAX_NODES", "MAX_REPEAT", "MAX_SYMBOLIC_EXPONENT",
+    "FUNCTIONS", "MAX_DEPTH", "MAX_DIGITS", "MAX_LAYERS", "MAX_NODES", "MAX_SYMBOLIC_EXPONENT",
     "MAX_TEXT", "PARAMETER_ROLES", "STRING_PARAMETERS", "parse", "parse_value", "read_spec",
 ]
 
@@ -65,9 +67,7 @@ PARAMETER_ROLES: dict[str, str] = {
 #: Parameters whose value may be a string literal, passed through unchanged (``name='conv1'``, ``p='same'``).
 STRING_PARAMETERS = frozenset({"name", "p"})
 
-#: Largest integer repetition count; larger repetitions should use a symbol.
-MAX_REPEAT = 100_000
-#: Most layers (and repeated blocks) a spec may expand to.
+#: Most layers (and repeated blocks, each counted once: they are never unrolled) a spec may hold.
 MAX_LAYERS = 1_000_000
 
 _LAYERS = "layers"
@@ -88,7 +88,7 @@ def parse(text: str) -> Network:
     >>> parse("conv(3), pool(2, 2), conv(3, s=2, p=1)")
     conv(3), pool(2), conv(3, s=2, p=1)
     >>> parse("2 * [conv(3)], n * [conv(k, p=(k - 1)//2), pool(2)]")
-    conv(3), conv(3), n * [conv(k, p=(k - 1)//2), pool(2)]
+    2 * [conv(3)], n * [conv(k, p=(k - 1)//2), pool(2)]
     >>> parse("conv(3, s=0)")
     Traceback (most recent call last):
     ...
@@ -122,21 +122,49 @@ def read_spec(argument: str) -> str:
         exists = False
     if not exists:
         if "(" not in argument and re.search(r"[/\\]|\.[A-Za-z]+\Z", argument.strip()):
-            raise SymrfError(f"no such spec file {argument!r} (a spec looks like \"conv(3), pool(2)\")")
+            shown = quoted(argument, PATH_SHOWN)
+            raise SymrfError(f"no such spec file {shown} (a spec looks like \"conv(3), pool(2)\")")
         return argument
     return _strip_comments(read_text(path, "spec file"))
 
 
+#: How many characters of a file's path messages show (paths are rarely longer).
+PATH_SHOWN = 260
+
+#: What a path that is not a regular file is, by the test of :mod:`stat`.
+_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
 def read_text(path: Path, what: str) -> str:
-    """The text of the file at ``path`` (at most ``MAX_TEXT`` characters); ``what`` names it in errors."""
+    """The text of the regular file at ``path`` (at most ``MAX_TEXT`` characters); ``what`` names it in errors.
+
+    Anything but a regular file (a directory, a FIFO, a device) is refused before it is opened, and so is a file
+    too large to hold at most ``MAX_TEXT`` characters, so that reading never blocks or fills the memory.
+    """
+    name = quoted(os.fspath(path), PATH_SHOWN)
+
+    def check(info: os.stat_result) -> None:
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((kind for test, kind in _FILE_KINDS if test(info.st_mode)), "not a file")
+            raise SymrfError(f"the {what} {name} is not a regular file ({kind}); symrf reads only regular files")
+        if info.st_size > 4 * MAX_TEXT:  # UTF-8 takes at most 4 bytes a character
+            raise SymrfError(f"the {what} {name} is too large ({info.st_size:,} bytes; at most {MAX_TEXT:,} "
+                             "characters)")
+
     try:
-        with path.open(encoding="utf-8") as handle:
+        check(os.stat(path))
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # never waits for a writer
+        with open(descriptor, encoding="utf-8") as handle:
+            check(os.fstat(descriptor))  # the same file, if it was replaced after the first check
             text = handle.read(MAX_TEXT + 1)
-    except (OSError, UnicodeDecodeError) as exc:
+    except SymrfError:
+        raise
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL character in the path
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise SymrfError(f"cannot read the {what} {os.fspath(path)!r}: {reason}") from None
+        raise SymrfError(f"cannot read the {what} {name}: {reason}") from None
     if len(text) > MAX_TEXT:
-        raise SymrfError(f"the {what} {os.fspath(path)!r} is too long (more than {MAX_TEXT:,} characters)")
+        raise SymrfError(f"the {what} {name} is too long (more than {MAX_TEXT:,} characters)")
     return text
 
 
@@ -228,12 +256,10 @@ class _Reader(TextReader):
             count_node, body_node = (node.right, node.left) if left else (node.left, node.right)
             count = self.value(count_node, "count")
             body = self.items(body_node)
-            self._check_count(count, len(body), count_node)
             try:
                 made = self._layers_of(repeat(count, body), node)
             except SymrfError as exc:
                 self.fail(str(exc), node)
-            self._produce(len(made) - len(body), node)
             return made
         for side, other in ((node.left, node.right), (node.right, node.left)):
             if type(side) is ast.Call and type(node.op) is ast.Mult:
@@ -241,18 +267,11 @@ class _Reader(TextReader):
                 self.fail(f"to repeat a layer, put it in a list: {shown}", node)
         self.fail(f"expected a layer such as conv(3), got the value {self._segment(node)}", node)
 
-    def _check_count(self, count: object, size: int, node: ast.AST) -> None:
-        """Refuse an integer repetition count that is too large, or that would expand to too many layers."""
-        if type(count) is not int or count <= 0:
-            return
-        if count > MAX_REPEAT or (count - 1) * size + self.produced > MAX_LAYERS:
-            shown = self._segment(node, 30)
-            self.fail(f"repetition of {shown} copies is too large; use a symbol", node)
 
     def _produce(self, size: int, node: ast.AST) -> None:
         self.produced += size
         if self.produced > MAX_LAYERS:
-            self.fail(f"the spec expands to more than {MAX_LAYERS:,} layers; use a symbol for large repetitions", node)
+            self.fail(f"the spec holds more than {MAX_LAYERS:,} layers (repetitions count once)", node)
 
     def _layers_of(self, made: object, node: ast.expr) -> list[object]:
         if isinstance(made, ITEMS):
@@ -275,14 +294,14 @@ class _Reader(TextReader):
         if fn is None:
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"known functions: {', '.join(FUNCTIONS)}"
-            self.fail(f"unknown function {name!r}; {hint}", node.func)
+            self.fail(f"unknown function {quoted(name)}; {hint}", node.func)
         parameters = _signature(fn).parameters
         given: set[str] = set()
         for keyword in node.keywords:
             if keyword.arg not in parameters and not any(p.kind is _VAR_KEYWORD for p in parameters.values()):
                 self.fail(_unknown_argument(name, keyword.arg or "", parameters), keyword)
             if keyword.arg in given:
-                self.fail(f"{name}() got the argument {keyword.arg!r} twice", keyword)
+                self.fail(f"{name}() got the argument {quoted(keyword.arg)} twice", keyword)
             given.add(keyword.arg or "")
         try:
             plan = _plan(fn, len(node.args), tuple(keyword.arg for keyword in node.keywords))
@@ -296,7 +315,6 @@ class _Reader(TextReader):
         args: list[object] = []
         kwargs: dict[str, object] = {}
         sizes: list[int] = []
-        counts: list[tuple[int, ast.AST]] = []
         arguments_by_role: dict[str, ast.AST] = {}  # to point an error about, say, the stride at the stride
         all_positional = any(kind is _VAR_POSITIONAL for _, kind, _, _ in plan)
         for parameter, kind, role, source in plan:
@@ -315,14 +333,10 @@ class _Reader(TextReader):
             value = self._argument(argument, parameter, role)
             if role == _LAYERS:
                 sizes.append(len(value))  # type: ignore[arg-type]
-            elif role == "count" and type(value) is int:
-                counts.append((value, argument))
             if kind is _POSITIONAL_ONLY or (all_positional and kind is _POSITIONAL_OR_KEYWORD):
                 args.append(value)
             else:
                 kwargs[parameter] = value
-        for count, count_node in counts:
-            self._check_count(count, sum(sizes), count_node)
         try:
             key: object = (name, tuple(args), tuple(kwargs.items()))
             hash(key)
@@ -347,6 +361,8 @@ class _Reader(TextReader):
             return self.items(node)
         if type(node) is ast.Constant and (node.value is None or isinstance(node.value, str)):
             if node.value is None or parameter in STRING_PARAMETERS:
+                if role == "padding" and node.value is not None:
+                    self._padding_mode(node)
                 return node.value
             allowed = " or ".join(f"{p}=" for p in sorted(STRING_PARAMETERS))
             self.fail(f"a string is only allowed as {allowed}, not as {parameter}= ({self._segment(node)})", node)
@@ -356,6 +372,18 @@ class _Reader(TextReader):
             # values per axis; a padding's entries may be (before, after) pairs, its list [(0, 1)] one axis's pair
             return tuple(self._argument(element, parameter, role) for element in node.elts)
         return self.value(node, role)
+
+
+    def _padding_mode(self, node: ast.Constant) -> None:
+        """Refuse a quoted padding other than 'same' and 'valid' (a symbol is written without quotes)."""
+        word = str(node.value).strip().lower()
+        if word in PADDING_MODES:
+            return
+        close = difflib.get_close_matches(word, PADDING_MODES, n=1, cutoff=0.6)
+        if close:
+            self.fail(f"{self._segment(node)} is not a padding mode; did you mean {close[0]!r}?", node)
+        symbol = f"; a symbol is written without quotes, as in p={word}" if NAME_PATTERN.match(word) else ""
+        self.fail(f"{self._segment(node)} is not a padding mode: a quoted padding is 'same' or 'valid'{symbol}", node)
 
 
 def _is_block(node: ast.expr) -> bool:
@@ -382,5 +410,5 @@ def _unknown_argument(function: str, argument: str, parameters: Mapping[str, ins
                 candidates.setdefault(alias, name)
     close = difflib.get_close_matches(argument, list(candidates), n=1, cutoff=0.6)
     if close:
-        return f"{function}() has no argument {argument!r}; did you mean {candidates[close[0]]!r}?"
-    return f"{function}() has no argument {argument!r}; its arguments are {', '.join(parameters)}"
+        return f"{function}() has no argument {quoted(argument)}; did you mean {candidates[close[0]]!r}?"
+    return f"{function}() has no argument {quoted(argument)}; its arguments are {', '.join(parameters)}"

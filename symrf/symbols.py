@@ -13,6 +13,8 @@ from typing import TypeAlias
 
 import sympy
 
+from .errors import SpecError, SymrfError, quoted
+
 #: A quantity: a Python int (the fast numeric path), or a sympy expression in integer symbols.
 Value: TypeAlias = int | sympy.Expr
 
@@ -22,16 +24,47 @@ NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 POSITIVE_ROLES = frozenset({"kernel", "stride", "dilation", "count", "size"})
 NONNEGATIVE_ROLES = frozenset({"padding", "target"})
 
+#: Names that printed values use for functions and constants, or that ``sympy.parse_expr`` itself writes while
+#: reading them back (``Integer``): a symbol with one of these names would make printed values unreadable, so
+#: they are refused. Other names sympy predefines (``E``, ``I``, ``S``, ``N``, ``pi``, ``gamma`` ...) are fine:
+#: printed values never use them, and reading back with ``local_dict`` gives them their symbol meaning.
+RESERVED_NAMES: dict[str, str] = {
+    **dict.fromkeys(
+        ("floor", "ceiling", "Max", "Min", "Piecewise", "Eq", "Ne", "And", "Or", "Not", "Mod", "log", "exp", "Abs",
+         "sqrt", "Rational", "Integer", "Float", "Symbol", "Function"),
+        "a function",
+    ),
+    **dict.fromkeys(("true", "false", "oo", "zoo", "nan"), "a constant"),
+}
+
+
+def check_symbol_name(name: str) -> None:
+    """Refuse (with :class:`~symrf.errors.SpecError`) a name that printed formulas use (:data:`RESERVED_NAMES`).
+
+    >>> check_symbol_name("gamma")
+    >>> check_symbol_name("floor")
+    Traceback (most recent call last):
+    ...
+    symrf.errors.SpecError: 'floor' is a function in printed formulas; use another name
+    """
+    kind = RESERVED_NAMES.get(name)
+    if kind is not None:
+        raise SpecError(f"{name!r} is {kind} in printed formulas; use another name")
+
 
 @cache
 def symbol(name: str, nonnegative: bool = False) -> sympy.Symbol:
-    """The integer symbol ``name``: positive by default, non-negative when ``nonnegative`` is true.
+    """The integer symbol ``name``: positive by default, non-negative when ``nonnegative`` is true. A name of
+    :data:`RESERVED_NAMES` is refused.
 
     >>> symbol("k_1").is_positive, symbol("p", nonnegative=True).is_nonnegative
     (True, True)
     """
+    if not isinstance(name, str):
+        raise TypeError(f"a symbol's name is a string such as 'k', not {type(name).__name__}")
     if not NAME_PATTERN.match(name):
-        raise ValueError(f"{name!r} is not a valid symbol name")
+        raise SymrfError(f"{quoted(name)} is not a symbol name (letters, digits and '_', starting with a letter)")
+    check_symbol_name(name)
     if nonnegative:
         return sympy.Symbol(name, integer=True, nonnegative=True)
     return sympy.Symbol(name, integer=True, positive=True)

@@ -21,7 +21,7 @@ from typing import Any, cast
 
 import sympy
 
-from .printing import CENTER_EDGE, json_value, tex, value_json, value_tex
+from .printing import CENTER_EDGE, MAX_PRINTED_TERMS, json_value, rows_fit, symbols_json, tex, value_json, value_tex
 from .recurrence import QUANTITIES
 
 __all__ = [
@@ -47,6 +47,8 @@ __all__ = [
 #: Column headings of the text tables; "rf min" is shown only for networks with merges.
 HEADINGS = ("layer", "kind", "k", "s", "p", "d", "rf", "rf min", "jump", "eff. pad", "start", "center")
 _HALF = sympy.Rational(1, 2)
+_TOO_LONG = ("the per-layer values of this symbolic chain of {:,} layers are not printed: they would take more than "
+             "{:,} terms (MAX_PRINTED_TERMS); the totals are exact, and symrf derive writes the sums")
 
 
 # -- values ------------------------------------------------------------------------------------------------------
@@ -127,7 +129,7 @@ def _written_tex(analysis: Any, quantity: str, index: int, form: str, edges: boo
 
 def _quantities(analysis: Any) -> tuple[str, ...]:
     """The quantities of the text tables: ``rf_min`` only where paths merge (or a repeated block holds merges)."""
-    if analysis.merges or analysis.rf_min != analysis.rf:
+    if analysis.branched:
         return ("rf", "rf_min", *QUANTITIES[1:])
     return QUANTITIES
 
@@ -211,10 +213,11 @@ def to_dict(analysis: Any, form: str = "auto", edges: bool = False, paths: bool 
 
     Top-level keys: the totals (``rf``, ``rf_min``, ``jump``, ``effective_padding``, ``start``, ``center``),
     ``aligned``, ``axes`` (several axes), ``input_size`` and ``size`` (with an input size), ``phases`` (after
-    up-sampling), ``counts`` (symbolic repetition counts), ``warnings``, ``notes`` and ``layers``: one object per
-    row (layers, merges, repeated blocks) with ``name``, ``kind``, ``inputs``, the layer's values and the same
-    quantities. ``paths=True`` adds, for every merge, what arrives on each input; ``edges=True`` measures centres
-    from pixel edges (centre + 1/2).
+    up-sampling), ``counts`` (symbolic repetition counts), ``warnings``, ``notes``, ``symbols`` (every symbol of
+    the printed values with its assumptions, to read them back: :func:`~symrf.printing.symbols_json`) and
+    ``layers``: one object per row (layers, merges, repeated blocks) with ``name``, ``kind``, ``inputs``, the
+    layer's values and the same quantities. ``paths=True`` adds, for every merge, what arrives on each input;
+    ``edges=True`` measures centres from pixel edges (centre + 1/2).
 
     >>> to_dict(analyze("conv(3), pool(2)"))["layers"][1]["rf"]
     4
@@ -236,8 +239,13 @@ def to_dict(analysis: Any, form: str = "auto", edges: bool = False, paths: bool 
     result["warnings"] = list(analysis.warnings)
     result["notes"] = list(analysis.notes)
     sized = analysis.input_size is not None
+    fits = rows_fit(len(analysis), len(quantities), form)
+    if not fits:
+        result["notes"].append(_TOO_LONG.format(len(analysis), MAX_PRINTED_TERMS))
+    entries = _entries(analysis, form)
+    result["symbols"] = symbols_json(_symbols(analysis, entries, form, sized, paths))
     layers = []
-    for index, entry in enumerate(_entries(analysis, form), start=1):
+    for index, entry in enumerate(entries, start=1):
         item: dict[str, Any] = {"name": entry.name, "kind": entry.kind, "inputs": list(entry.inputs)}
         values = entry.values
         for field in ("kernel", "stride", "padding", "dilation", "count"):
@@ -247,7 +255,7 @@ def to_dict(analysis: Any, form: str = "auto", edges: bool = False, paths: bool 
             elif any(v is not None for v in (cast(tuple, values[field]) if isinstance(values[field], tuple) else
                                              (values[field],))):
                 item[field] = _json(values[field])
-        for quantity in quantities:
+        for quantity in quantities if fits else ():
             item[quantity] = _written(analysis, quantity, index, form, edges)
         if sized:
             item["size"] = _json(analysis.value_at("size", index))
@@ -260,6 +268,31 @@ def to_dict(analysis: Any, form: str = "auto", edges: bool = False, paths: bool 
         layers.append(item)
     result["layers"] = layers
     return result
+
+
+def _symbols(analysis: Any, entries: list[_Entry], form: str, sized: bool, paths: bool) -> set[sympy.Symbol]:
+    """The symbols of every value :func:`to_dict` prints: the network's and the input size's, and those an engine
+    introduces (the input size ``n_pool1`` of a global pooling when no input size is given)."""
+    found = set(analysis.free_symbols)
+    if form == "nested":  # a long chain, written from its sums: its values hold only its layers' symbols
+        return found
+    printed = ("rf", "rf_min", "jump", "effective_padding", "start", "center")
+    pending: list[Any] = [analysis.value_at(quantity, index) for index in range(1, len(analysis) + 1)
+                          for quantity in (*printed, "size") if sized or quantity != "size"]
+    pending.append(analysis.phases or ())
+    for entry in entries:
+        pending.append(entry.phases or ())
+        if paths:
+            pending.append(entry.paths)
+    while pending:
+        value = pending.pop()
+        if isinstance(value, sympy.Basic):
+            found |= value.free_symbols
+        elif isinstance(value, (tuple, list)):
+            pending.extend(value)
+        elif value is not None and not isinstance(value, (int, str)):  # a phase, or what arrives on a path
+            pending.extend(getattr(value, quantity, None) for quantity in printed)
+    return found
 
 
 def _phase_json(phase: Any) -> dict[str, Any]:
@@ -329,10 +362,11 @@ def text_rows(analysis: Any, form: str = "auto", edges: bool = False) -> tuple[l
     headings = ["layer", "kind", "k", "s", "p", "d", *(_HEADING[q] for q in quantities)]
     sized = analysis.input_size is not None
     headings += ["size"] if sized else []
+    fits = rows_fit(len(analysis), len(quantities), form)
     rows = []
     for index, entry in enumerate(_entries(analysis, form), start=1):
         cells = [entry.name, entry.kind, *_layer_cells(entry)]
-        cells += [_shown(analysis, q, index, form, edges) for q in quantities]
+        cells += [_shown(analysis, q, index, form, edges) if fits else "…" for q in quantities]
         if sized:
             cells.append(_cell(analysis.value_at("size", index)))
         rows.append(cells)
@@ -378,11 +412,12 @@ def latex_table(analysis: Any, form: str = "auto", edges: bool = False) -> str:
     sized = analysis.input_size is not None
     headings = ["layer", "kind", "$k$", "$s$", "$p$", "$d$", *(_TEX_HEADING[q] for q in quantities)]
     headings += ["size"] if sized else []
+    fits = rows_fit(len(analysis), len(quantities), form)
     lines = ["\\begin{tabular}{ll" + "c" * (len(headings) - 2) + "}", " & ".join(headings) + " \\\\", "\\hline"]
     for index, entry in enumerate(_entries(analysis, form), start=1):
         cells = [f"\\texttt{{{escape_tex(entry.name)}}}", escape_tex(entry.kind)]
         cells += _tex_layer_cells(entry)
-        cells += [f"${_written_tex(analysis, q, index, form, edges)}$" for q in quantities]
+        cells += [f"${_written_tex(analysis, q, index, form, edges)}$" if fits else "\\dots" for q in quantities]
         cells += [f"${_tex_cell(analysis.value_at('size', index))}$"] if sized else []
         lines.append(" & ".join(cells) + " \\\\")
     lines.append("\\hline")
@@ -447,6 +482,10 @@ def rich_table(analysis: Any, title: str | None = None) -> Any:
     return terminal_table(headings, rows, totals, title=title)
 
 
+#: Widest cell that sets the width of its column in plain-text tables.
+WIDE_CELL = 120
+
+
 def plain_table(headings: list[str], rows: list[list[str]], totals: list[str] | None = None,
                 left: tuple[str, ...] = ("layer", "kind")) -> str:
     """Aligned plain-text columns, a rule under the headings and above the totals (for pipes and files).
@@ -460,7 +499,10 @@ def plain_table(headings: list[str], rows: list[list[str]], totals: list[str] | 
     network   4
     """
     body = [*rows, *([totals] if totals is not None else [])]
-    widths = [max(len(headings[i]), *(len(cells[i]) for cells in body)) for i in range(len(headings))]
+    # columns are as wide as their widest cell of at most WIDE_CELL characters: a longer cell (a long symbolic
+    # total) sticks out instead of padding every row to its width
+    widths = [max(len(headings[i]), *(len(cells[i]) for cells in body if len(cells[i]) <= WIDE_CELL))
+              for i in range(len(headings))]
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(w) if h in left else c.rjust(w)

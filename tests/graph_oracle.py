@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from symrf.layers import Layer
-from symrf.network import Network, Parallel
+from symrf.network import Network, Parallel, Repeat
 
 
 @dataclass
@@ -41,6 +41,9 @@ def build(network: Network) -> list[Node]:
                 ends = tuple(walk(branch.items, current) for branch in item.branches)
                 nodes.append(Node("merge", None, ends))
                 current = len(nodes) - 1
+            elif isinstance(item, Repeat) and type(item.count) is int:  # the oracle unrolls what symrf never does
+                for _ in range(item.count):
+                    current = walk(item.body.items, current)
             else:
                 raise TypeError(f"the oracle does not know {item!r}")
         return current

@@ -57,7 +57,7 @@ CASES = {
 KNOWN = {
     "chain": (8, 8, 2, 0, sympy.Rational(7, 2), None, 3),
     "closed_form": (3 * 2**N, 3 * 2**N, 2**N, 0, (3 * 2**N - 1) / 2, None, 2),
-    "graph": (23, 7, 2, 11, 0, None, 7),
+    "graph": (23, 7, 2, 11, 0, None, 2),  # conv1 and one row for the repeated residual block (never unrolled)
     "per_axis": ((7, 5), (7, 5), (2, 2), (0, 0), (3, 2), None, 2),
     "per_axis_closed_form": ((2 * N + 1, 4 * N + 1), (2 * N + 1, 4 * N + 1), (1, 1), (0, 0), (N, 2 * N), None, 1),
     "graph_file": (8, 4, 2, 3, sympy.Rational(1, 2), 16, 5),
@@ -67,7 +67,7 @@ KNOWN = {
 ROW_FIELDS = ("index", "name", "kind", "layer", "inputs", "rf", "rf_min", "jump", "effective_padding", "start",
               "center", "size", "padding", "aligned", "paths", "phases", "axes")
 TOTALS = ("rf", "rf_min", "jump", "effective_padding", "start", "center")
-REQUIRED_KEYS = frozenset({*TOTALS, "aligned", "warnings", "notes", "layers"})
+REQUIRED_KEYS = frozenset({*TOTALS, "aligned", "warnings", "notes", "symbols", "layers"})
 OPTIONAL_KEYS = frozenset({"axes", "input_size", "size", "phases", "counts"})
 
 

@@ -188,7 +188,7 @@ def test_nested_text_equals_flat_value_on_mixed_chains(choices):
 
 
 def test_a_name_shared_by_several_layers_is_ambiguous():
-    analysis = analyze("2 * [conv(3, name='block')], pool(2)")
+    analysis = analyze("conv(3, name='block'), conv(3, name='block'), pool(2)")
     with pytest.raises(SymrfError, match="rows 1, 2"):
         analysis.layer("block")
     assert analysis.layer(2).rf == 5 and analysis.layer("pool1").rf == 6

@@ -24,7 +24,7 @@ from symrf.closed_forms import (
     summarize,
     wrap_document,
 )
-from symrf.errors import SymrfError
+from symrf.errors import EmptyOutputError, SymrfError
 from symrf.input_size import input_size_report, minimal_input_size
 from symrf.symbols import symbol
 
@@ -110,7 +110,7 @@ def test_prefix_block_and_suffix():
     for n in range(5):
         flat = [(7, 2, 3, 1), (3, 2, 1, 1)] + [(3, 1, 0, 1), (3, 1, 0, 1), (2, 2, 0, 1)] * n + [(5, 1, 2, 1)]
         chain = analysis.subs(n=n)
-        assert isinstance(chain, ChainAnalysis)
+        assert isinstance(chain, ChainAnalysis if n < 2 else ClosedFormAnalysis)  # integer repeats stay whole
         assert tuple(map(as_fraction, quantities(chain))) == oracle_quantities(walk_back(flat))
         assert chain.effective_padding == -chain.start
 
@@ -198,8 +198,12 @@ def test_rows_outside_symbolic_repeats_and_one_row_per_repeat():
         analysis.row(4)
     sized = analyze("n * [conv(3, p=1)], conv(3)", input_size=32)
     assert sized.size == 30 and sized.rows[0].size == 32
-    shrinking = analyze("n * [conv(3)]", input_size=32)
-    assert shrinking.size is None and any("not computed" in note for note in shrinking.notes)
+    assert analyze("n * [conv(3)]", input_size=32).size == 32 - 2 * symbol("n")  # a constant change per copy
+    strided = analyze("n * [conv(3, s=2)]", input_size=32)
+    assert strided.size is None and any("not computed" in note for note in strided.notes)
+    assert analyze("10**100 * [conv(3, p=1)], 10**4 * [pool(3, 2, p=1)]", input_size=224).size == 1
+    with pytest.raises(EmptyOutputError, match="copy 112 gets an input of size 2"):
+        analyze("10**9 * [conv(3)]", input_size=224)
     with pytest.raises(SymrfError, match="no symbol 'q'"):
         analysis.subs(q=3)
 
@@ -311,8 +315,21 @@ def test_input_size_report_and_minimal_size_against_brute_force(chain, size):
 def test_input_size_errors():
     with pytest.raises(SymrfError, match="numeric"):
         input_size_report("conv(k)", 10)
-    with pytest.raises(SymrfError, match="counts"):
+    with pytest.raises(SymrfError, match=r"give the symbols \(n\) values"):
         minimal_input_size("n * [conv(3)]")
+    with pytest.raises(SymrfError, match="explicit padding"):
+        minimal_input_size("residual([conv(3, p=1)])")
+
+
+def test_input_size_questions_keep_repetitions_whole():
+    assert minimal_input_size("10**9 * [conv(3)]") == 2 * 10**9 + 1
+    assert minimal_input_size("3 * [conv(3), pool(2)]") == 22
+    assert minimal_input_size("100 * [conv(3, s=2, p=1)]") == 1
+    for spec in ("3 * [conv(3), pool(2)]", "conv(5), 4 * [2 * [conv(3, p=2)], pool(3, 2)]",
+                 "7 * [conv(1, p=3), pool(2)]"):
+        smallest = minimal_input_size(spec)
+        assert not input_size_report(spec, smallest).empty_layers
+        assert smallest == 1 or input_size_report(spec, smallest - 1).empty_layers
     with pytest.raises(SymrfError, match="positive integer"):
         input_size_report("conv(3)", 0)
 
@@ -371,7 +388,7 @@ def test_cli_prints_closed_forms_for_repeated_blocks():
 def test_cli_subs_and_sweep():
     assert "network                       2*2**n - 1  2**n" in run("rf", "n * [conv(k, s)]", "--subs", "k=3,s=2").stdout
     table = json.loads(run("rf", "n * [conv(k, s)]", "--subs", "k=3,s=2,n=3", "--json").stdout)
-    assert table["rf"] == 15 and len(table["layers"]) == 3
+    assert table["rf"] == 15 and [layer["kind"] for layer in table["layers"]] == ["repeat"]
     rows = json.loads(run("rf", "n * [conv(k, s)]", "--sweep", "n=1..12,k=3,5,7,s=2", "--json").stdout)
     assert len(rows) == 36 and rows[-1] == {"n": 12, "k": 7, "s": 2, "rf": 1 + 6 * (2**12 - 1)}
     sized = json.loads(run("rf", "n * [conv(3, p=1)]", "--subs", "n=2", "--input-size", "32", "--json").stdout)

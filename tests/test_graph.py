@@ -130,7 +130,10 @@ def test_parallel_blocks_nest_and_repeat():
     inner = "parallel([conv(3, p=1)], [conv(5, p=2)])"
     a = analyze(f"2 * [parallel([{inner}, conv(3, p=1)], [])]")
     assert (a.rf, a.rf_min, a.aligned) == (13, 1, True)
-    assert [row.kind for row in a].count("merge") == 4
+    assert [row.kind for row in a] == ["repeat"]  # integer repetitions are never unrolled
+    unrolled = analyze(f"parallel([{inner}, conv(3, p=1)], []), parallel([{inner}, conv(3, p=1)], [])")
+    assert (unrolled.rf, unrolled.rf_min, unrolled.aligned) == (13, 1, True)
+    assert [row.kind for row in unrolled].count("merge") == 4
 
 
 def test_parallel_needs_a_path_and_an_empty_path_is_the_identity():

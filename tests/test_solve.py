@@ -51,7 +51,8 @@ def test_least_number_of_blocks_for_224():
     assert (solution.symbol, solution.value, solution.rf, solution.rf_before) == (N, 7, 382, 190)
     assert walk_back([(3, 1, 0, 1), (2, 2, 0, 1)] * 7)["rf"] == 382
     assert walk_back([(3, 1, 0, 1), (2, 2, 0, 1)] * 6)["rf"] == 190
-    assert solution.to_json() == {"symbol": "n", "value": 7, "rf": 382}
+    assert solution.to_json() == {"symbol": "n", "value": 7, "rf": 382,
+                                  "symbols": [{"name": "n", "integer": True, "positive": True}]}
     assert json.loads(json.dumps(solution.to_json())) == solution.to_json()
 
 
@@ -264,7 +265,8 @@ def run(*args: str):
 def test_cli_solve_numeric_symbolic_json_and_latex():
     assert run("solve", "conv(3), pool(2, 2)", "--target", "224").stdout == "n = 7 (RF 382 >= 224, RF(6) = 190)\n"
     data = json.loads(run("solve", "conv(3)", "--target", "10**100", "--json").stdout)
-    assert data == {"symbol": "n", "value": 10**100 // 2, "rf": 10**100 + 1}
+    assert data == {"symbol": "n", "value": 10**100 // 2, "rf": 10**100 + 1,
+                    "symbols": [{"name": "n", "integer": True, "positive": True}]}
     symbolic = json.loads(run("solve", "n * [conv(k, s)]", "--target", "T", "--json").stdout)
     assert symbolic["conditions"] == ["T > 1", "k > 1"] and symbolic["value"].startswith("Piecewise((ceiling(")
     kernel = run("solve", "conv(k), pool(2), conv(k)", "--target", "100", "--for", "k")

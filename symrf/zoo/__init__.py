@@ -23,7 +23,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from ..dispatch import analyze
-from ..errors import SymrfError
+from ..errors import SymrfError, quoted
 from ..graphfile import GraphSpec, load_graph
 from ..layers import Value
 
@@ -67,7 +67,7 @@ def get(name: str) -> GraphSpec:
     if name not in names():
         close = difflib.get_close_matches(name, names(), n=3)
         hint = f"did you mean {' or '.join(close)}?" if close else f"models: {', '.join(names())}"
-        raise SymrfError(f"there is no model {name!r} in the zoo; {hint}")
+        raise SymrfError(f"there is no model {quoted(name)} in the zoo; {hint}")
     return load_graph(FOLDER / f"{name}.toml")
 
 
