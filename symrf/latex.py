@@ -126,7 +126,9 @@ def derivation(analysis: Any, *, jump: bool = False, center: bool = False, docum
     \\end{align*}
     """
     form = analysis.form(form)
-    if not rows_fit(len(analysis), 1 + jump + 2 * center, form):
+    # each line writes the previous value, the factors and the new one: about 3 prefixes for the RF, 2 for the
+    # jump, 5 for the effective padding and the centre
+    if not rows_fit(len(analysis), 3 + 2 * jump + 5 * center, form):
         body = _align(sum_lines(analysis, jump, center))
         return wrap_document(body) if document else body
     parts = [_align(rf_lines(analysis, form))]

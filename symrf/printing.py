@@ -186,17 +186,18 @@ def _series(analysis, quantity: str):
 #: Most terms that per-row values may print in nested form: a symbolic chain of L layers writes about L^2/2 terms
 #: per quantity (row i has i of them). Above it, rows show the layers without their values, and derivations use
 #: sum and product notation; the totals stay exact (their nested form is linear).
-MAX_PRINTED_TERMS = 5_000_000
+MAX_PRINTED_TERMS = 4_000_000
 
 
-def rows_fit(length: int, quantities: int, form: str) -> bool:
-    """Whether ``quantities`` per-row values of a chain of ``length`` rows, written in ``form``, stay within
-    :data:`MAX_PRINTED_TERMS` (flat forms are used only for small values, so they always fit).
+def rows_fit(length: int, weight: int, form: str) -> bool:
+    """Whether the rows of a chain of ``length`` rows, each writing ``weight`` values of its prefix (row ``i``: about
+    ``weight * i`` terms) in ``form``, stay within :data:`MAX_PRINTED_TERMS` (flat forms are used only for small
+    values, so they always fit).
 
-    >>> rows_fit(1000, 5, "nested"), rows_fit(3000, 5, "nested"), rows_fit(3000, 5, "flat")
+    >>> rows_fit(1000, 5, "nested"), rows_fit(2000, 5, "nested"), rows_fit(3000, 5, "flat")
     (True, False, True)
     """
-    return form != "nested" or length * (length + 1) // 2 * quantities <= MAX_PRINTED_TERMS
+    return form != "nested" or length * (length + 1) // 2 * weight <= MAX_PRINTED_TERMS
 
 
 #: Quantity name of the centre measured from pixel edges ("start = 0.5" convention): centre + 1/2.
