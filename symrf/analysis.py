@@ -204,6 +204,12 @@ class Analysis(ABC):
     def _row(self, index: int) -> Row:
         return self.rows[index - 1]
 
+    def copies(self, key: int | str) -> tuple[Row, ...]:
+        """The rows of the first and the last copy of a block repeated an integer number of times (the row of
+        ``key``); empty for other rows and for engines that do not list them (graphs, per-axis networks)."""
+        self.layer(key)
+        return ()
+
     def _aliases(self) -> Mapping[str, int]:
         """Other names that denote a row (a graph node's name for its last layer)."""
         return {}
@@ -281,10 +287,11 @@ class Analysis(ABC):
     def latex(self, **options: Any) -> str:
         """The step-by-step LaTeX derivation (``document=True`` for a standalone document)."""
 
-    def to_dict(self, form: str = "auto", edges: bool = False, paths: bool = False) -> dict[str, Any]:
+    def to_dict(self, form: str = "auto", edges: bool = False, paths: bool = False,
+                copies: bool = False) -> dict[str, Any]:
         """The analysis as one JSON-ready object (what ``symrf rf --json`` prints): totals, ``aligned``,
         ``warnings``, ``notes`` and ``layers``. Integers stay integers; other values are text sympy reads back."""
-        return tables.to_dict(self, form, edges, paths)
+        return tables.to_dict(self, form, edges, paths, copies)
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"

@@ -124,7 +124,7 @@ def echo(text: str) -> None:
 
 
 def report(analysis: Analysis, style: str, form: str = "auto", edges: bool = False, paths: bool = False,
-           title: str | None = None) -> None:
+           title: str | None = None, copies: bool = False) -> None:
     """Print any analysis in ``style`` (text, json, latex, markdown); warnings and notes go to stderr."""
     from . import tables
 
@@ -133,13 +133,13 @@ def report(analysis: Analysis, style: str, form: str = "auto", edges: bool = Fal
     for note in analysis.notes:
         sys.stderr.write(f"symrf: note: {note}\n")
     if style == "json":
-        echo(json.dumps(analysis.to_dict(form, edges, paths), indent=2))
+        echo(json.dumps(analysis.to_dict(form, edges, paths, copies), indent=2))
     elif style == "latex":
         echo(tables.latex_table(analysis, form, edges))
     elif style == "markdown":
-        echo(tables.markdown(analysis, form, edges))
+        echo(tables.markdown(analysis, form, edges, copies))
     else:
-        tables.show_table(*tables.text_rows(analysis, form, edges), title=title)
+        tables.show_table(*tables.text_rows(analysis, form, edges, copies), title=title)
         if paths:
             for merge in analysis.merges:
                 arriving = "; ".join(f"{p.label}: rf {p.rf}, eff. pad {p.effective_padding}, centre {p.center}"
@@ -164,6 +164,8 @@ def rf_command(
     paths: Annotated[bool, typer.Option("--paths", help="With parallel paths: what arrives on each input of "
                                         "every merge.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="A misaligned merge is an error, not a warning.")] = False,
+    copies: Annotated[bool, typer.Option("--copies", help="After a block repeated an integer number of times (one "
+                                         "row: it is never unrolled), the rows of its first and last copy.")] = False,
 ) -> None:
     """Receptive field, jump, effective padding, start and centre of every layer and of the network.
 
@@ -199,7 +201,7 @@ def rf_command(
         swept = sweep_report(sweep_over(analysis, grid), style)
         echo(json.dumps(swept, indent=2) if as_json else str(swept))
         return
-    report(analysis, style, form.value, edges, paths)
+    report(analysis, style, form.value, edges, paths, copies=copies)
 
 
 @app.command("derive")

@@ -175,9 +175,11 @@ class ClosedFormAnalysis(Analysis):
         rows: list[Row] = []
         notes: list[str] = []
         summary = Summary.identity()
+        self._before: list[Summary] = []  # the segment before each row, for copies()
         size = self.input_size
         previous = "input"
         for index, item in enumerate(self.network.items, start=1):
+            self._before.append(summary)
             if isinstance(item, Repeat):
                 name = namer.name("repeat")
                 summary = summary.then(summarize(item.body).repeated(item.count))
@@ -197,6 +199,42 @@ class ClosedFormAnalysis(Analysis):
                             tidy(_normal(-summary.effective_padding)), tidy(summary.center), size, padding))
             previous = name
         return tuple(rows), tuple(notes)
+
+    def copies(self, key: int | str) -> tuple[Row, ...]:
+        """The rows of the first and the last copy of a block repeated an integer number of times (row ``key``),
+        named ``repeat1[1]/conv1, ...`` and ``repeat1[n]/conv1, ...``, each with its values in the whole network
+        (sizes are not followed); empty for any other row.
+
+        >>> [(row.name, row.rf) for row in analyze("conv(3), 10**6 * [conv(3), pool(2, 1)]").copies("repeat1")]
+        ... # doctest: +NORMALIZE_WHITESPACE
+        [('repeat1[1]/conv1', 5), ('repeat1[1]/pool1', 6),
+         ('repeat1[1000000]/conv1', 3000002), ('repeat1[1000000]/pool1', 3000003)]
+        """
+        row = self.layer(key)
+        block = row.layer
+        if not isinstance(block, Repeat) or type(block.count) is not int:
+            return ()
+        self._built  # noqa: B018 - fills self._before
+        before = self._before[row.index - 1]
+        body = summarize(block.body)
+        found: list[Row] = []
+        for copy, summary in ((1, before), (block.count, before.then(body.repeated(block.count - 1)))):
+            namer, previous = Namer(), row.inputs[0]
+            for item in block.body.items:
+                if isinstance(item, Repeat):
+                    name, kind, padding = namer.name("repeat"), "repeat", None
+                    summary = summary.then(summarize(item.body).repeated(item.count))
+                else:
+                    layer = cast(Layer, item)  # a plain network: layers and repeated blocks
+                    name, kind, padding = namer.name(layer.kind, layer.name), layer.kind, (layer.padding, layer.padding)
+                    summary = summary.then(Summary.of_layer(layer))
+                rf = tidy(_normal(1 + summary.span))
+                name = f"{row.name}[{copy}]/{name}"
+                found.append(Row(row.index, name, kind, item, (previous,), rf, rf, tidy(summary.jump),
+                                 tidy(summary.effective_padding), tidy(_normal(-summary.effective_padding)),
+                                 tidy(summary.center), None, padding))
+                previous = name
+        return tuple(found)
 
     @staticmethod
     def _repeated_size(item: Repeat, size: Value | None, name: str, notes: list[str]) -> Value | None:

@@ -15,6 +15,7 @@ flat values. rich is imported only when a terminal table is drawn.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import sys
 from typing import Any, cast
@@ -208,7 +209,8 @@ def _json_padding(value: object) -> object:
 # -- JSON ----------------------------------------------------------------------------------------------------------
 
 
-def to_dict(analysis: Any, form: str = "auto", edges: bool = False, paths: bool = False) -> dict[str, Any]:
+def to_dict(analysis: Any, form: str = "auto", edges: bool = False, paths: bool = False,
+            copies: bool = False) -> dict[str, Any]:
     """An analysis as one JSON-ready object (what ``symrf rf --json`` prints).
 
     Top-level keys: the totals (``rf``, ``rf_min``, ``jump``, ``effective_padding``, ``start``, ``center``),
@@ -265,6 +267,10 @@ def to_dict(analysis: Any, form: str = "auto", edges: bool = False, paths: bool 
                 item["paths"] = _paths_json(entry.paths)
         if entry.phases:
             item["phases"] = [_phase_json(p) for p in entry.phases]
+        if copies and entry.kind == "repeat":
+            item["copies"] = [{"name": row.name, "kind": row.kind,
+                               **{q: _json(getattr(_edged(row, edges), q)) for q in quantities}}
+                              for row in analysis.copies(index)]
         layers.append(item)
     result["layers"] = layers
     return result
@@ -355,8 +361,10 @@ def _tex_layer_cells(entry: _Entry) -> list[str]:
             f"${_tex_cell(values['dilation'])}$"]
 
 
-def text_rows(analysis: Any, form: str = "auto", edges: bool = False) -> tuple[list[str], list[list[str]], list[str]]:
-    """Headings, one row of text cells per row of the analysis, and a totals row."""
+def text_rows(analysis: Any, form: str = "auto", edges: bool = False,
+              copies: bool = False) -> tuple[list[str], list[list[str]], list[str]]:
+    """Headings, one row of text cells per row of the analysis, and a totals row; ``copies`` adds, after a block
+    repeated an integer number of times, the rows of its first and last copy (``Analysis.copies``)."""
     form = analysis.form(form)
     quantities = _quantities(analysis)
     headings = ["layer", "kind", "k", "s", "p", "d", *(_HEADING[q] for q in quantities)]
@@ -370,6 +378,12 @@ def text_rows(analysis: Any, form: str = "auto", edges: bool = False) -> tuple[l
         if sized:
             cells.append(_cell(analysis.value_at("size", index)))
         rows.append(cells)
+        if copies and entry.kind == "repeat":
+            for row in analysis.copies(index):
+                shown = _edged(row, edges)
+                rows.append([row.name, row.kind, *_layer_cells(_entry(row)), *(_cell(getattr(shown, q))
+                                                                              for q in quantities)]
+                            + (["?"] if sized else []))
     total = len(analysis)
     totals = ["network", "", "", "", "", ""]
     totals += [_shown(analysis, q, total, form, edges) for q in quantities]
@@ -399,9 +413,18 @@ def _text(written: object) -> str:
     return str(written)
 
 
-def markdown(analysis: Any, form: str = "auto", edges: bool = False) -> str:
+def _entry(row: Any) -> _Entry:
+    return _Entry(row.name, row.kind, row.inputs, _layer_values((row,)))
+
+
+def _edged(row: Any, edges: bool) -> Any:
+    """A row with its centre measured from pixel edges, if asked."""
+    return dataclasses.replace(row, center=_edge(row.center)) if edges else row
+
+
+def markdown(analysis: Any, form: str = "auto", edges: bool = False, copies: bool = False) -> str:
     """A Markdown table of every row and the network's totals."""
-    headings, rows, totals = text_rows(analysis, form, edges)
+    headings, rows, totals = text_rows(analysis, form, edges, copies)
     return markdown_table(headings, [*rows, totals])
 
 

@@ -423,3 +423,19 @@ def test_rows_of_a_huge_integer_count_kept_as_a_repeat():
     analysis = closed_form("n * [conv(3)]").subs(n=10**9)
     assert analysis.rf == 2 * 10**9 + 1 and [row.kind for row in analysis.rows] == ["repeat"]
     assert not any("no rows" in note for note in analysis.notes)
+
+
+def test_the_first_and_last_copy_of_an_integer_repetition_on_request():
+    whole = analyze("conv(3), 4 * [conv(3, s=2, p=1), pool(2, 1)]")
+    unrolled = analyze("conv(3), " + ", ".join(["conv(3, s=2, p=1), pool(2, 1)"] * 4))
+    copies = whole.copies("repeat1")
+    assert [row.name for row in copies] == ["repeat1[1]/conv1", "repeat1[1]/pool1", "repeat1[4]/conv1",
+                                            "repeat1[4]/pool1"]
+    for row, expected in zip(copies, [unrolled.row(i) for i in (2, 3, 8, 9)]):
+        assert (row.rf, row.jump, row.effective_padding, row.center) == (
+            expected.rf, expected.jump, expected.effective_padding, expected.center)
+    assert whole.copies("conv1") == () and closed_form("n * [conv(3)]").copies(1) == ()
+    table = run("rf", "conv(3), 4 * [conv(3, s=2, p=1), pool(2, 1)]", "--copies").stdout
+    assert "repeat1[4]/pool1" in table
+    data = json.loads(run("rf", "conv(3), 4 * [conv(3, s=2, p=1), pool(2, 1)]", "--copies", "--json").stdout)
+    assert [row["rf"] for row in data["layers"][1]["copies"]] == [row.rf for row in copies]
