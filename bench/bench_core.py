@@ -44,7 +44,7 @@ def numeric_chain(layers: int) -> None:
     rng = random.Random(1)
     params = [(rng.randint(1, 7), 2 if rng.random() < 0.01 else 1, rng.randint(0, 3), rng.randint(1, 3))
               for _ in range(layers)]
-    network = Network.of([conv(*p) for p in params])
+    network = Network.of([conv(k, s, p=p, d=d) for k, s, p, d in params])
     baseline = best_of(5, lambda: bare_loop(params))
     totals = best_of(5, lambda: ChainAnalysis(network))
 
@@ -65,7 +65,7 @@ def numeric_chain(layers: int) -> None:
 
 
 def symbolic_spec(layers: int) -> str:
-    return ", ".join(f"conv(k_{i}, s_{i}, p_{i}, d_{i})" for i in range(1, layers + 1))
+    return ", ".join(f"conv(k_{i}, s_{i}, p=p_{i}, d=d_{i})" for i in range(1, layers + 1))
 
 
 def symbolic_run(layers: int) -> tuple[float, int]:

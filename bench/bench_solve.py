@@ -41,7 +41,7 @@ def command_line(repeats: int) -> None:
 
 
 def closed_form_of_a_long_block(repeats: int, layers: int = 50) -> None:
-    body = ", ".join(f"conv(k_{i}, s_{i}, p_{i}, d_{i})" for i in range(1, layers + 1))
+    body = ", ".join(f"conv(k_{i}, s_{i}, p=p_{i}, d=d_{i})" for i in range(1, layers + 1))
     block, repeated = parse(body), parse(f"n * [{body}]")
 
     def fresh() -> None:

@@ -9,8 +9,8 @@ network with values per axis):
   ``is_numeric``, ``phases`` and ``merges``;
 - ``rows`` (one :class:`Row` per layer, merge or repeated block), ``row(index)``, ``layer(key)``, ``axis(key)``,
   ``input_interval(feature)``;
-- ``subs(...)``, ``latex(...)``, ``to_dict(...)`` (what ``symrf rf --json`` prints), ``_repr_latex_`` and
-  ``_repr_html_`` (a table, for Jupyter).
+- ``subs(...)``, ``latex(...)``, ``to_dict(...)`` (what ``symrf rf --json`` prints), ``_repr_latex_`` (the
+  derivation) and ``_repr_html_`` (a table with the derivation folded under it, for Jupyter).
 
 Values that have no meaning for a network are documented defaults, never missing attributes: a chain has
 ``rf_min == rf`` (one path), ``aligned is True``, no warnings, no phases and no merges.
@@ -22,6 +22,7 @@ Values that have no meaning for a network are documented defaults, never missing
 
 from __future__ import annotations
 
+import html
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -35,7 +36,16 @@ from .errors import SymrfError, quoted
 from .layers import as_value
 from .symbols import Value
 
-__all__ = ["Analysis", "Row", "analysis_symbols", "hidden_rows_note", "substitution"]
+__all__ = ["JUPYTER_CHARACTERS", "JUPYTER_ROWS", "Analysis", "Row", "analysis_symbols", "hidden_rows_note",
+           "substitution"]
+
+#: Largest network (in rows) whose derivation Jupyter gets (``_repr_latex_``, and folded under ``_repr_html_``'s
+#: table): IPython computes every format of what it displays, so a larger one is not derived at all.
+JUPYTER_ROWS = 300
+
+#: Longest derivation folded under the table of ``_repr_html_``, in characters: about what MathJax typesets in a few
+#: seconds (a chain of 40 symbolic layers with padding and dilation).
+JUPYTER_CHARACTERS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,11 +303,36 @@ class Analysis(ABC):
         ``warnings``, ``notes`` and ``layers``. Integers stay integers; other values are text sympy reads back."""
         return tables.to_dict(self, form, edges, paths, copies)
 
-    def _repr_latex_(self) -> str:
-        return "$$" + self.latex() + "$$"
+    def _repr_latex_(self) -> str | None:
+        """The derivation for Jupyter, its environments bare (:func:`~symrf.tables.jupyter_latex`): what MathJax
+        typesets and nbconvert's LaTeX compiles. None (IPython then leaves the format out) for a network of more
+        than :data:`JUPYTER_ROWS` rows, whose derivation is too long to show (``latex()`` still writes it), and
+        when it cannot be written (``_repr_html_`` says why)."""
+        if len(self) > JUPYTER_ROWS:
+            return None
+        try:
+            return tables.jupyter_latex(self.latex())
+        except SymrfError:
+            return None
 
     def _repr_html_(self) -> str:
-        return tables.html_table(self)
+        """What Jupyter shows: the table of rows, warnings and notes, and under them the derivation, folded in a
+        ``<details>`` element for Jupyter's MathJax to typeset. A network of more than :data:`JUPYTER_ROWS` rows, or
+        a derivation longer than :data:`JUPYTER_CHARACTERS`, gets a line saying so instead (``latex()`` writes it)."""
+        table = tables.html_table(self)
+        rows = len(self)
+        if rows > JUPYTER_ROWS:
+            return table + f"\n<p>derivation: not shown for a network of {rows:,} rows (more than {JUPYTER_ROWS:,}); " \
+                           "<code>latex()</code> writes it</p>"
+        try:
+            derivation = tables.jupyter_latex(self.latex())
+        except SymrfError as error:
+            return table + f"\n<p>derivation: not written ({html.escape(str(error))})</p>"
+        if len(derivation) > JUPYTER_CHARACTERS:
+            return table + f"\n<p>derivation: not shown, {len(derivation):,} characters are too many to typeset " \
+                           "here; <code>latex()</code> writes it</p>"
+        return table + "\n<details><summary>derivation</summary>\n" + html.escape(derivation, quote=False) + \
+            "\n</details>"
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{q}={getattr(self, q)}" for q in ("rf", "jump", "effective_padding"))

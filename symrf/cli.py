@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import shlex
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -14,21 +16,35 @@ from functools import wraps
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from . import __version__
 from .analysis import Analysis
 from .dispatch import analyze
-from .errors import SymrfError
+from .errors import SymrfError, quoted
 from .spec import parse, parse_value, read_spec
 
 #: The worked example that ``symrf derive`` derives when no spec is given.
 WORKED_EXAMPLE = "conv(3), pool(2, 2), conv(3), pool(2, 2), conv(3), conv(3), pool(2, 2)"
 
+
+class Commands(TyperGroup):
+    """symrf's commands; a spec given where a command is expected is answered with the command to use."""
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else ""
+        if name and name not in self.commands and not name.startswith("-") and ("(" in name or "[" in name):
+            shown = '"SPEC"' if len(name) > 60 else shlex.quote(name) if re.search(r'["\\$`!]', name) else f'"{name}"'
+            ctx.fail(f"{quoted(name)} is a spec, not a command; to analyse it, write symrf rf {shown}")
+        return super().resolve_command(ctx, args)
+
+
 app = typer.Typer(
     name="symrf",
     help="Exact, symbolic receptive fields of convolutional networks.\n\n"
     'Example: symrf rf "conv(3), pool(2, 2), conv(3)"',
-    no_args_is_help=True,
+    cls=Commands,
+    invoke_without_command=True,  # without a command, _root prints the help and exits with 0
     add_completion=False,
     rich_markup_mode=None,  # help texts hold spec syntax such as [conv(3)], which is not markup
     pretty_exceptions_enable=False,
@@ -50,7 +66,8 @@ SpecArgument = Annotated[
 ]
 InputSize = Annotated[
     str | None,
-    typer.Option("--input-size", "-n", help="Input size along the axis: an integer or a symbol such as N."),
+    typer.Option("--input-size", "-n", help="Input size: an integer or a symbol such as N, or one per axis "
+                 "(224x224 or 224,224; a network with one value per layer is then analysed along each axis)."),
 ]
 FormOption = Annotated[
     Form,
@@ -100,14 +117,20 @@ def user_errors(command: Callable) -> Callable:
     return wrapper
 
 
+#: What separates the input sizes of several axes: a comma, ``×``, or an ``x`` between two numbers (``224x224``).
+_SIZE_SEPARATOR = re.compile(r"\s*(?:[,×]|(?<=[0-9])\s*[xX](?=\s*[0-9]))\s*")
+
+
 def input_sizes(text: str | None) -> object:
-    """An input size: one value (``224``, ``N``) or one per axis, comma-separated (``224,320``)."""
+    """An input size: one value (``224``, ``N``) or one per axis (``224x320``, ``224,320``)."""
     if text is None:
         return None
-    parts = [part for part in text.split(",")]
-    if len(parts) > 1:
-        return tuple(parse_value(part, "size") for part in parts)
-    return parse_value(text, "size")
+    parts = _SIZE_SEPARATOR.split(text.strip())
+    try:
+        sizes = tuple(parse_value(part, "size") for part in parts)
+    except SymrfError:
+        raise SymrfError(f"--input-size: {quoted(text)} is not a size; write 224, 224x224 or N") from None
+    return sizes if len(sizes) > 1 else sizes[0]
 
 
 def load(spec: str, input_size: str | None = None, strict: bool = False) -> Analysis:
@@ -351,11 +374,15 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    context: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
     """Exact, symbolic receptive fields of convolutional networks."""
+    if context.invoked_subcommand is None:  # "symrf" alone: the help, as "symrf --help" prints it
+        echo(context.get_help())
+        raise typer.Exit()
 
 
 def main() -> None:

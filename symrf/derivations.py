@@ -14,8 +14,8 @@ import sympy
 
 from .latex import _align, latex_value, wrap_document
 from .network import Network, Repeat
-from .printing import tex, tex_base, tex_factor
-from .segments import _expr, _normal, is_one, summarize, tidy, unit_condition
+from .printing import tex, tex_factor
+from .segments import _normal, is_one, summarize, tidy
 
 __all__ = ["axes_derivation", "closed_form_derivation", "graph_derivation"]
 
@@ -28,79 +28,76 @@ def _repeats(network: Network) -> Iterator[Repeat]:
             yield item
 
 
-def _repeat_lines(block: Repeat, label: str) -> list[str]:
-    """Derivation lines for one repeated block: its span and jump, the recurrence, the sum, the series, the result."""
+def _repeat_lines(block: Repeat, label: str, jump: bool) -> list[str]:
+    """Derivation rows for one repeated block: what the block does on its own, the sum over its copies written
+    once (as cases when its jump may be 1), and its value."""
     body = summarize(block.body)
-    span, jump, count = tidy(body.span), tidy(body.jump), block.count
+    span, ratio, count = tidy(body.span), tidy(body.jump), block.count
     n = latex_value(count)
     name_r, name_j = f"R_{{{label}}}", f"J_{{{label}}}"
     lines = [
-        f"\\intertext{{The block repeated ${n}$ times, on its own: span ${name_r} = l_{{{label}}} - 1$ and jump "
-        f"${name_j}$.}}",
-        f"{name_r} &= {latex_value(span)}, \\qquad {name_j} = {latex_value(jump)}",
-        "\\intertext{Each copy widens the field by the block's span times the jump of the copies before it:}",
-        f"R^{{(i)}} &= R^{{(i-1)}} + {name_r} \\, {name_j}^{{\\,i-1}}, \\qquad R^{{(0)}} = 0",
-        f"R^{{({n})}} &= \\sum_{{i=1}}^{{{n}}} {name_r} \\, {name_j}^{{\\,i-1}}"
-        f" = {tex_factor(span)} \\sum_{{i=0}}^{{{n} - 1}} {tex_base(jump)}^{{i}}",
+        _heading(f"Block ${label}$ (repeated ${n}$ times) on its own: span ${name_r}$ (its receptive field minus "
+                 f"1), jump ${name_j}$:"),
+        f"{name_r} &= {latex_value(span)}, \\qquad {name_j} = {latex_value(ratio)}",
+        _heading(f"Copy $i$ adds ${name_r}$ times the jump ${name_j}^{{\\,i-1}}$ of the copies before it, so "
+                 f"${n}$ copies span"),
     ]
-    one = is_one(jump)
+    total = f"R^{{({n})}} &= \\sum_{{i=1}}^{{{n}}} {name_r} \\, {name_j}^{{\\,i-1}}"
+    linear, geometric = f"{n} \\, {name_r}", f"{name_r} \\, \\frac{{{name_j}^{{{n}}} - 1}}{{{name_j} - 1}}"
+    one = is_one(ratio)
     if one:
-        lines.append(f"&= {latex_value(_normal(count * span))} \\qquad \\text{{since }} {name_j} = 1")
+        total += f" = {linear} \\qquad \\text{{since }} {name_j} = 1"
     elif one is False:
-        lines.append(f"&= {tex_factor(span)} \\, \\frac{{{tex_base(jump)}^{{{n}}} - 1}}{{{latex_value(jump)} - 1}}")
+        total += f" = {geometric}"
     else:
-        condition, at_one = unit_condition(jump)
-        other = tidy(_expr(span).xreplace({condition: sympy.false}))
-        linear = tidy(count * _expr(span).xreplace(at_one))
-        lines.append(
-            f"&= {tex_factor(other)} \\, \\frac{{{tex_base(jump)}^{{{n}}} - 1}}{{{latex_value(jump)} - 1}}"
-            f" \\qquad \\text{{if }} {sympy.latex(sympy.Not(condition))}"
-        )
-        lines.append(f"R^{{({n})}} &= {latex_value(linear)} \\qquad \\text{{if }} {sympy.latex(condition)}")
+        total += (f" = \\begin{{cases}} {linear} & \\text{{if }} {name_j} = 1 \\\\ {geometric} & \\text{{otherwise}}"
+                  " \\end{cases}")
     result = tidy(body.repeated(count).span)
-    lines.append(f"R^{{({n})}} &= {latex_value(result)}")
+    lines += [total, f"&= {latex_value(result)}"]
+    if jump:
+        lines.append(f"J^{{({n})}} &= {name_j}^{{{n}}} = {latex_value(tidy(body.repeated(count).jump))}")
     return lines
+
+
+def _heading(text: str) -> str:
+    """A row of text in an ``align*`` environment: a ``\\text{...}`` row, which MathJax 3 renders too."""
+    return f"&\\text{{{text}}}"
 
 
 def closed_form_derivation(analysis: Any, *, jump: bool = False, center: bool = False, document: bool = False,
                            form: str = "auto") -> str:
-    """The LaTeX derivation of a closed form: for each repeated block (inner blocks first) the block's span and jump,
-    the recurrence over copies, its sum, the geometric series and the simplified result; then the whole network.
+    """The LaTeX derivation of a closed form: for each repeated block (inner blocks first) the block's span and jump
+    on its own, the sum over its copies and its value; then the whole network, composing its segments.
 
-    >>> print(closed_form_derivation(analyze("n * [conv(3)]")))  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(closed_form_derivation(analyze("n * [conv(3)]")).split("\\n\\n")[0])  # the block
     \\begin{align*}
-    \\intertext{The block repeated $n$ times, on its own: span $R_{B} = l_{B} - 1$ and jump $J_{B}$.}
+    &\\text{Block $B$ (repeated $n$ times) on its own: span $R_{B}$ (its receptive field minus 1), jump $J_{B}$:} \\\\
     R_{B} &= 2, \\qquad J_{B} = 1 \\\\
-    \\intertext{Each copy widens the field by the block's span times the jump of the copies before it:}
-    R^{(i)} &= R^{(i-1)} + R_{B} \\, J_{B}^{\\,i-1}, \\qquad R^{(0)} = 0 \\\\
-    R^{(n)} &= \\sum_{i=1}^{n} R_{B} \\, J_{B}^{\\,i-1} = 2 \\sum_{i=0}^{n - 1} 1^{i} \\\\
-    &= 2 n \\qquad \\text{since } J_{B} = 1 \\\\
-    R^{(n)} &= 2 n \\\\
-    \\intertext{The whole network, composing its segments ($R = R_1 + J_1 R_2 + J_1 J_2 R_3 + \\cdots$, $l = 1 + R$):}
-    l &= 1 + 2 n \\\\
-    J &= 1
+    &\\text{Copy $i$ adds $R_{B}$ times the jump $J_{B}^{\\,i-1}$ of the copies before it, so $n$ copies span} \\\\
+    R^{(n)} &= \\sum_{i=1}^{n} R_{B} \\, J_{B}^{\\,i-1} = n \\, R_{B} \\qquad \\text{since } J_{B} = 1 \\\\
+    &= 2 n
     \\end{align*}
     """
     blocks = list(_repeats(analysis.network))
-    lines: list[str] = []
+    parts: list[list[str]] = []
     for index, block in enumerate(blocks, start=1):
-        label = "B" if len(blocks) == 1 else f"B_{index}"
-        lines.extend(_repeat_lines(block, label))
-        if jump:
-            count, ratio = latex_value(block.count), tidy(summarize(block.body).jump)
-            lines.append(f"J^{{({count})}} &= J_{{{label}}}^{{{count}}} = "
-                         f"{latex_value(tidy(summarize(block.body).repeated(block.count).jump))}"
-                         f" \\qquad \\text{{with }} J_{{{label}}} = {latex_value(ratio)}")
-    lines.append(
-        "\\intertext{The whole network, composing its segments "
-        "($R = R_1 + J_1 R_2 + J_1 J_2 R_3 + \\cdots$, $l = 1 + R$):}"
-    )
-    lines.append(f"l &= {latex_value(analysis.rf)}")
-    lines.append(f"J &= {latex_value(analysis.jump)}")
+        parts.append(_repeat_lines(block, "B" if len(blocks) == 1 else f"B_{{{index}}}", jump))
+    whole = [_heading("The whole network: its segments (runs of layers, repeated blocks) composed in order,"),
+             _heading("$R = R_{1} + J_{1} R_{2} + J_{1} J_{2} R_{3} + \\cdots$ for segments of span $R_{i}$ and jump "
+                      "$J_{i}$, and $l = 1 + R$:"),
+             f"l &= {latex_value(analysis.rf)}",
+             f"J &= {latex_value(analysis.jump)}"]
     if center:
-        lines.append(f"P &= {latex_value(analysis.effective_padding)}")
-        lines.append(f"c &= \\frac{{l - 1}}{{2}} - P = {latex_value(analysis.center)}")
-    body = _align(lines)
+        padded = analysis.effective_padding != 0
+        if padded:
+            whole.append(_heading("Its effective padding $P$ and the centre $c$ of the field of output $0$:"))
+            whole.append(f"P &= {latex_value(analysis.effective_padding)}")
+        else:
+            whole.append(_heading("No padding: $P = 0$. The centre $c$ of the field of output $0$:"))
+        formula = "\\frac{l - 1}{2} - P" if padded else "\\frac{l - 1}{2}"
+        whole.append(f"c &= {formula} = {latex_value(analysis.center)}")
+    parts.append(whole)
+    body = "\n\n".join(_align(lines) for lines in parts)
     return wrap_document(body) if document else body
 
 
@@ -116,7 +113,10 @@ def _label(name: str) -> str:
 
 
 def _show(value: object) -> str:
-    return "?" if value is None else tex(value)
+    """A value as derived: ``?`` when unknown, else simplified (:func:`~symrf.segments.tidy`) and in LaTeX."""
+    if value is None:
+        return "?"
+    return tex(tidy(value) if isinstance(value, sympy.Expr) else value)
 
 
 def _previous(rows: list[Any], index: int, name: str) -> Any:
@@ -178,7 +178,7 @@ def _merge_lines(row: Any, me: str, jump: bool, center: bool) -> list[str]:
     """A merge: the maximum and minimum over its inputs, the paths named, and the alignment check."""
     paths = row.paths
     names = [_label(path.source) for path in paths]
-    lines = [f"&\\text{{{row.name}: merges {', '.join(_text(path.label) for path in paths)}}}"]
+    lines = [f"&\\text{{{_text(row.name)}: merges {', '.join(_text(path.label) for path in paths)}}}"]
     if len(paths) == 1:
         lines.append(f"l_{{{me}}} &= l_{{{names[0]}}} = {_show(row.rf)}")
     else:
@@ -211,7 +211,7 @@ def _repeat_node_lines(analysis: Any, row: Any, me: str, you: str, source: dict[
     count = row.layer.count
     n = tex(count)
     span, ratio = tidy(_normal(block.rf - 1)), tidy(block.jump)
-    lines = [f"&\\text{{{row.name}: the block repeated}}\\ {n}\\ \\text{{times; on its own}}\\ "
+    lines = [f"&\\text{{{_text(row.name)}: the block repeated}}\\ {n}\\ \\text{{times; on its own}}\\ "
              f"l_{{B}} = {_show(block.rf)},\\ J_{{B}} = {_show(block.jump)}"]
     one = is_one(ratio)
     if one:
@@ -231,8 +231,9 @@ def graph_derivation(analysis: Any, *, jump: bool = False, center: bool = False,
     """The derivation of a graph analysis, node by node in topological order (``form`` is accepted for symmetry
     with chains; graph values are written flat).
 
-    >>> print(graph_derivation(analyze("residual([conv(3, p=1)])")))
+    >>> print(graph_derivation(analyze("residual([conv(3, p=1)])")))  # doctest: +ELLIPSIS
     \\begin{align*}
+    &\\text{Node by node from the input (receptive field $l$, jump $J$ of each node), with ...
     l_{\\text{conv1}} &= l_{\\text{input}} + (3 - 1) \\, J_{\\text{input}} = 1 + (3 - 1) \\cdot 1 = 3 \\\\
     &\\text{merge1: merges path 1 (conv1), path 2 (identity)} \\\\
     l_{\\text{merge1}} &= \\max(l_{\\text{conv1}}, l_{\\text{input}}) = \\max(3, 1) = 3 \\\\
@@ -243,10 +244,17 @@ def graph_derivation(analysis: Any, *, jump: bool = False, center: bool = False,
     \\end{align*}
     """
     rows = list(analysis.rows)
-    lines: list[str] = []
+    start = "$l_{\\text{input}} = 1$" + (", $J_{\\text{input}} = 1$" if jump or any(
+        row.kind not in ("merge", "repeat") for row in rows) else "") + (", $P_{\\text{input}} = 0$" if center else "")
+    named = "receptive field $l$, jump $J$" + (", effective padding $P$ and centre $c$" if center else "")
+    lines = [_heading(f"Node by node from the input ({named} of each node), with {start}:")]
+    if analysis.branched:
+        lines.append(_heading("$l^{\\min}$ is the smallest receptive field over the paths that reach a node; at a "
+                              "merge, the centres $c = \\frac{l - 1}{2} - P$ of its paths ($P$: effective padding) "
+                              "are compared."))
     for row in rows:
         lines.extend(_node_lines(analysis, rows, row, jump, center))
-    if not lines:
+    if len(rows) == 0:
         lines = ["l &= 1"]
     body = _align(lines)
     return wrap_document(body) if document else body

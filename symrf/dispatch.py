@@ -93,13 +93,16 @@ def analyze(network: Any, input_size: object = None, *, strict: bool = False) ->
     (:class:`~symrf.dag.Graph`, or a graph file read by :func:`symrf.load_graph`, at its own input size unless one
     is given). Every result is an :class:`~symrf.analysis.Analysis`.
 
-    ``input_size`` is one value for every axis or one per axis (an int or a symbol); ``strict=True`` makes a
-    misaligned merge an error.
+    ``input_size`` is one value for every axis or one per axis (an int or a symbol); a network written with one
+    value per layer and given several sizes, such as ``(224, 224)``, is analysed along that many axes, with the same
+    layers on each. ``strict=True`` makes a misaligned merge an error.
 
     >>> analyze("conv(3, p=1), pool(2)", input_size=32).size
     16
     >>> analyze("n * [conv((3, 5))]").rf
     (2*n + 1, 4*n + 1)
+    >>> analyze("conv(3), pool(2)", input_size=(224, 160)).size
+    (111, 79)
     """
     if not isinstance(network, (Network, str)):
         from .graphfile import GraphSpec  # imported only when something other than a spec or a network is given
@@ -110,6 +113,8 @@ def analyze(network: Any, input_size: object = None, *, strict: bool = False) ->
             network = network.network
     net = _network(network)
     count = net.axis_count
+    if count == 1 and isinstance(input_size, (tuple, list)) and len(input_size) > 1:
+        count = len(input_size)  # one value per layer, several sizes: the same layers along every axis
     sizes = _sizes(input_size, count)
     if count == 1:
         return _analyze_axis(net, sizes[0], strict)

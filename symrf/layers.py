@@ -151,7 +151,7 @@ class Layer:
     ``x*s - p + j*d = y``. Build layers with :func:`conv`, :func:`pool`, :func:`convt`, :func:`upsample` and
     :func:`global_pool`; they validate and normalise the values (tuples give a layer per axis).
 
-    >>> conv(3, 2, 1)
+    >>> conv(3, 2, p=1)
     conv(3, s=2, p=1)
     >>> conv(3, s=2, p="same"), conv(3, p=[(0, 1)])
     (conv(3, s=2, p='same'), conv(3, p=[(0, 1)]))
@@ -433,7 +433,7 @@ def _per_axis(*values: object) -> bool:
     return any(isinstance(v, (tuple, list)) for v in values)
 
 
-def conv(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | None = None) -> Layer | AxesLayer:
+def conv(k: object, s: object = 1, *, p: object = 0, d: object = 1, name: str | None = None) -> Layer | AxesLayer:
     """A convolution with kernel ``k``, stride ``s``, padding ``p`` (before the first pixel) and dilation ``d``.
 
     A tuple gives one value per axis, height first (``conv((3, 5), s=2)``); a per-axis padding may be a
@@ -450,7 +450,7 @@ def conv(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | Non
     return Layer("conv", k, s, p, d, name)
 
 
-def pool(k: object, s: object = None, p: object = 0, d: object = 1, name: str | None = None) -> Layer | AxesLayer:
+def pool(k: object, s: object = None, *, p: object = 0, d: object = 1, name: str | None = None) -> Layer | AxesLayer:
     """A max or average pooling layer; like PyTorch, its stride defaults to its kernel.
 
     >>> pool(2).stride
@@ -461,13 +461,13 @@ def pool(k: object, s: object = None, p: object = 0, d: object = 1, name: str | 
     return Layer("pool", k, k if s is None else s, p, d, name)
 
 
-def convt(k: object, s: object = 1, p: object = 0, d: object = 1, name: str | None = None) -> Layer | AxesLayer:
+def convt(k: object, s: object = 1, *, p: object = 0, d: object = 1, name: str | None = None) -> Layer | AxesLayer:
     """A transposed convolution: input pixel ``x`` feeds outputs ``x*s - p + j*d`` for ``j = 0..k-1`` (PyTorch).
 
     Its output pixels fall into ``s`` phases that read different numbers of input pixels, so the receptive field
     after it depends on the output position (see :mod:`symrf.graph`).
 
-    >>> convt(4, 2, 1)
+    >>> convt(4, 2, p=1)
     convt(4, s=2, p=1)
     """
     if _per_axis(k, s, p, d):

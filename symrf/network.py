@@ -241,7 +241,7 @@ class Parallel:
 def parallel(*branches: object, name: str | None = None) -> Parallel:
     """Paths (lists of layers) from one input, merged at the end; an empty list is the identity.
 
-    >>> parallel([conv(3, p=1)], [pool(3, 1, 1)], name="mixed").name
+    >>> parallel([conv(3, p=1)], [pool(3, 1, p=1)], name="mixed").name
     'mixed'
     """
     return Parallel(cast("tuple[Network, ...]", branches), name)  # __post_init__ makes each branch a Network

@@ -12,6 +12,7 @@ chains of thousands of layers print.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import cast
@@ -233,6 +234,10 @@ def value_tex(analysis, quantity: str, length: int, form: str) -> str:
         series = _series(analysis, quantity)
         if series is not None:
             return nested_tex(series, length)
+    if form == "flat" and not analysis.is_numeric and hasattr(analysis, "rf_sum"):
+        series = _series(analysis, quantity)
+        if series is not None:
+            return flat_tex(series, length)
     return tex(getattr(analysis, f"{quantity}_at")(length))
 
 
@@ -276,6 +281,50 @@ def nested_tex(series: StridedSum, length: int) -> str:
     return _nested(series, length, tex, _tex_opener)
 
 
+def flat_tex(series: StridedSum, length: int) -> str:
+    """The first ``length`` terms of ``series`` as a flat sum in the order of the layers: one term per run of
+    layers that share a jump, its common factor pulled out (``\\frac{(k_{2} - 2 p_{2} - 1) s_{1}}{2}``).
+
+    >>> from symrf.series import PrefixProducts
+    >>> k, s = sympy.symbols("k s", positive=True)
+    >>> flat_tex(StridedSum(1, (k - 1, k - 1), (s, 1), PrefixProducts((s, 1))), 2)
+    'k + (k - 1) s'
+    """
+    if length == 0:
+        return tex(series.offset)
+    out = ""
+    for _, jump, total in series.group_sums(length):
+        if total == 0:
+            continue
+        term = _term_tex(total, jump)
+        if not out:
+            out = term
+        elif term.startswith("-"):
+            out += " - " + term[1:]
+        else:
+            out += " + " + term
+    return out or "0"
+
+
+def _term_tex(total: Value, jump: Value) -> str:
+    """``total * jump`` with the rational content of ``total`` pulled out: ``4 (k - 1)``, ``\\frac{(k - 2 p) s}{2}``."""
+    total, jump = sympy.sympify(total), sympy.sympify(jump)
+    if jump == 1 and not (total.is_Add and any(not t.as_coeff_Mul()[0].is_Integer for t in total.args)):
+        return tex(total)
+    coefficient, rest = total.primitive() if total.is_Add else total.as_coeff_Mul()
+    jump_coefficient, jump_rest = jump.as_coeff_Mul()
+    coefficient = coefficient * jump_coefficient
+    factors = [f for f in (*sympy.Mul.make_args(rest), *sympy.Mul.make_args(jump_rest)) if f != 1]
+    if not factors:
+        return tex(coefficient)
+    sign = "-" if coefficient < 0 else ""
+    coefficient = abs(coefficient)
+    if coefficient == 1 and len(factors) == 1:
+        return sign + (_tex_factor(factors[0]) if sign and factors[0].is_Add else tex(factors[0]))
+    arguments = factors if coefficient == 1 else [coefficient, *factors]
+    return sign + _tex(sympy.Mul(*arguments, evaluate=False))
+
+
 def product_tex(factors: list[Value] | tuple[Value, ...], separator: str = " \\cdot ") -> str:
     """A product of strides in LaTeX, factor by factor, ones included (as in a derivation line)."""
     return separator.join(_tex_factor(sympy.sympify(f)) for f in factors)
@@ -286,18 +335,20 @@ def _negative(expr: sympy.Expr) -> bool:
     return bool(coefficient.is_negative)
 
 
-def _term_order(term: sympy.Expr) -> tuple[int, int]:
+def _term_order(term: sympy.Expr) -> tuple[int, bool, int]:
+    """Terms of a sum as written: a positive number first, then the symbolic terms (those added before those
+    subtracted, fewer factors first), a subtracted number last."""
     if term.is_number:
-        return (0, 0) if term.is_positive else (2, 0)
-    _, rest = term.as_coeff_Mul()
-    return (1, len(sympy.Mul.make_args(rest)))
+        return (0, False, 0) if term.is_positive else (2, False, 0)
+    coefficient, rest = term.as_coeff_Mul()
+    return (1, bool(coefficient.is_negative), len(sympy.Mul.make_args(rest)))
 
 
 def _tex(expr: sympy.Expr) -> str:
     if isinstance(expr, sympy.Piecewise):
         rows = []
         for expression, condition in expr.args:
-            when = "\\text{otherwise}" if condition is sympy.true else f"\\text{{if }} {_sympy_latex(condition)}"
+            when = "\\text{otherwise}" if condition is sympy.true else f"\\text{{if }} {_condition_tex(condition)}"
             rows.append(f"{_tex(expression)} & {when}")
         return "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"
     if expr.is_Add and any(not term.as_coeff_Mul()[0].is_Integer for term in expr.args):
@@ -321,7 +372,8 @@ def _tex(expr: sympy.Expr) -> str:
     if expr.is_Mul:
         coefficient, rest = expr.as_coeff_Mul()
         if coefficient.is_negative:
-            return "-" + _tex(-expr)
+            positive = -expr
+            return "-" + (_tex_factor(positive) if positive.is_Add else _tex(positive))
         numerator, denominator = sympy.fraction(expr, exact=True)
         if denominator != 1:
             if numerator.is_Mul and numerator.as_coeff_Mul()[0] == 1:
@@ -332,6 +384,10 @@ def _tex(expr: sympy.Expr) -> str:
         factors = sympy.Mul.make_args(rest)
         sums = [f for f in factors if f.is_Add]
         others = [f for f in factors if not f.is_Add]
+        if all(f.as_base_exp()[0].is_Symbol or f.as_base_exp()[0].is_Integer for f in others):
+            # powers of numbers first, then symbols in order: 2^{m} o, s_{1} s_{2} s_{10} (not s_{1} s_{10} s_{2})
+            others.sort(key=lambda f: (0, ()) if f.as_base_exp()[0].is_Integer else
+                        (1, _natural(f.as_base_exp()[0].name)))
         body = " ".join([_tex_factor(f) for f in sums] + [_tex_factor(f) for f in others])
         if coefficient == 1:
             return body
@@ -352,6 +408,18 @@ def _tex(expr: sympy.Expr) -> str:
     return _sympy_latex(expr)
 
 
+def _condition_tex(condition: sympy.Basic) -> str:
+    """A condition of a ``Piecewise`` as written in prose: ``s = 1 \\text{ and } t = 1``, not with ``\\wedge``."""
+    if isinstance(condition, sympy.And):
+        return " \\text{ and } ".join(_condition_tex(arg) for arg in condition.args)
+    return _sympy_latex(condition)
+
+
+def _natural(name: str) -> tuple:
+    """A sort key that orders the numbers inside names by value: ``s_2`` before ``s_10``."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part)
+
+
 @lru_cache(maxsize=65536)
 def _sympy_latex(expr: sympy.Expr) -> str:
     return sympy.latex(expr)
@@ -369,3 +437,341 @@ def _tex_factor(expr: sympy.Expr) -> str:
     if "\\frac" in shown or "\\begin" in shown:
         return f"\\left({shown}\\right)"
     return f"({shown})"
+
+
+# -- how wide LaTeX is -------------------------------------------------------------------------------------------
+
+#: Widths in points of the glyphs of Computer Modern at 10 pt: math italic letters, roman text letters, and the
+#: widths that any other character or command takes (a conservative estimate, for line breaking).
+_ITALIC = dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", (
+    5.29, 4.29, 4.33, 5.20, 4.66, 4.90, 4.77, 5.76, 3.45, 4.12, 5.21, 2.98, 8.78, 6.00, 4.85, 5.03, 4.46, 4.51, 4.69,
+    3.61, 5.72, 4.85, 7.16, 5.72, 4.90, 4.65, 7.50, 7.59, 7.15, 8.28, 7.38, 6.43, 7.86, 8.31, 4.40, 5.55, 8.49, 6.81,
+    9.70, 8.03, 7.63, 6.42, 7.91, 7.59, 6.13, 5.84, 6.83, 5.83, 9.44, 8.28, 5.81, 6.83)))
+_ROMAN = dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", (
+    5.00, 5.56, 4.44, 5.56, 4.44, 3.06, 5.00, 5.56, 2.78, 3.06, 5.28, 2.78, 8.33, 5.56, 5.00, 5.56, 5.28, 3.92, 3.94,
+    3.89, 5.56, 5.28, 7.22, 5.28, 5.28, 4.44, 7.50, 7.08, 7.22, 7.64, 6.81, 6.53, 7.85, 7.50, 3.61, 5.14, 7.78, 6.25,
+    9.17, 7.50, 7.78, 6.81, 7.78, 7.36, 5.56, 7.22, 7.50, 7.50, 10.28, 7.50, 7.50, 6.11)))
+_SIZE = {"D": 1.0, "T": 1.0, "S": 0.75, "SS": 0.6}
+_SCRIPT = {"D": "S", "T": "S", "S": "SS", "SS": "SS"}
+_FRACTION = {"D": "T", "T": "S", "S": "SS", "SS": "SS"}
+_RELATIONS = frozenset({"geq", "ge", "leq", "le", "neq", "ne", "approx", "equiv", "to", "rightarrow", "mapsto", "in",
+                        "sim", "coloneqq", "Rightarrow", "iff", "gets", "leftarrow"})
+_BINARIES = {"cdot": 2.78, "times": 7.78, "pm": 7.78, "mp": 7.78, "setminus": 5.0, "cup": 6.67, "cap": 6.67}
+_OPERATORS = {"log": 12.8, "ln": 8.3, "exp": 15.0, "max": 19.4, "min": 17.2, "lim": 13.9, "sin": 11.7,
+              "cos": 13.3, "gcd": 15.0, "det": 14.4, "arg": 13.9, "deg": 13.3}
+_LARGE = {"sum": (14.4, 10.6), "prod": (12.8, 9.4), "int": (8.3, 5.6)}  # (display, text)
+_SPACES = {",": 1.67, ":": 2.22, ";": 2.78, "!": -1.67, " ": 3.33, "quad": 10.0, "qquad": 20.0, "enspace": 5.0}
+_SYMBOLS = {"cdots": 13.4, "ldots": 13.4, "dots": 13.4, "lceil": 4.44, "rceil": 4.44, "lfloor": 4.44,
+            "rfloor": 4.44, "langle": 3.89, "rangle": 3.89, "{": 5.0, "}": 5.0, "|": 5.0, "infty": 10.0,
+            "prime": 2.75, "_": 5.0, "&": 7.78, "%": 8.33, "#": 8.33, "$": 5.0, "emptyset": 5.0,
+            "textbackslash": 5.0, "Delta": 8.33, "Sigma": 7.22, "ell": 4.17, "partial": 5.69}
+_TEXT_COMMANDS = frozenset({"text", "textrm", "textup", "mathrm", "operatorname", "mbox", "textit", "textbf",
+                            "texttt", "mathtt"})
+_ARGUMENT_COMMANDS = frozenset({"mathbf", "mathit", "boldsymbol", "mathcal", "mathbb", "overline", "underline",
+                                "hat", "tilde", "bar", "vec", "widehat", "widetilde", "phantom", "mathsf"})
+_IGNORED = frozenset({"limits", "nolimits", "hline", "left.", "right.", "displaystyle", "textstyle", "scriptstyle",
+                      "allowbreak", "nonumber", "notag", "relax", "strut", "nobreak"})
+
+
+def tex_width(text: str, style: str = "D") -> float:
+    """About how wide the math ``text`` is when typeset, in points (Computer Modern, 10 pt), in display style
+    (``D``) or text style (``T``): a slight overestimate, for breaking lines and choosing table layouts before TeX
+    sees them. Text in ``\\text{...}`` counts in roman letters, ``\\frac`` as its wider part, ``cases`` as its
+    widest rows.
+
+    >>> round(tex_width("l_{1} &= 1 + (3 - 1) = 3"))
+    86
+    """
+    return _Width(text).math(0, len(text), style)
+
+
+class _Width:
+    """A small reader of the LaTeX that symrf writes, measuring as it goes (see :func:`tex_width`)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    # reading
+
+    def close_brace(self, start: int, end: int) -> int:
+        """The index of the ``}`` matching the ``{`` at ``start`` (``end`` if it is missing)."""
+        depth, text = 0, self.text
+        for index in range(start, end):
+            char = text[index]
+            if char == "\\":
+                continue
+            if char == "{" and (index == 0 or text[index - 1] != "\\"):
+                depth += 1
+            elif char == "}" and text[index - 1] != "\\":
+                depth -= 1
+                if depth == 0:
+                    return index
+        return end
+
+    def command(self, start: int, end: int) -> tuple[str, int]:
+        """The name of the command whose backslash is at ``start``, and the index after it."""
+        index = start + 1
+        if index >= end:
+            return "", end
+        if not self.text[index].isalpha():
+            return self.text[index], index + 1
+        while index < end and self.text[index].isalpha():
+            index += 1
+        return self.text[start + 1:index], index
+
+    def argument(self, start: int, end: int) -> tuple[int, int, int]:
+        """The span ``(first, last)`` of the argument at ``start`` (a group, a command or one character) and the
+        index after it."""
+        index = start
+        while index < end and self.text[index] == " ":
+            index += 1
+        if index >= end:
+            return end, end, end
+        if self.text[index] == "{":
+            close = self.close_brace(index, end)
+            return index + 1, close, min(close + 1, end)
+        if self.text[index] == "\\":
+            _, after = self.command(index, end)
+            return index, after, after
+        return index, index + 1, index + 1
+
+    def environment(self, name: str, start: int, end: int) -> tuple[int, int]:
+        """The body of ``\\begin{name}`` (whose body starts at ``start``): ``(end of body, index after \\end)``."""
+        depth, index = 1, start
+        opening, closing = f"\\begin{{{name}}}", f"\\end{{{name}}}"
+        while index < end:
+            next_open = self.text.find(opening, index, end)
+            next_close = self.text.find(closing, index, end)
+            if next_close < 0:
+                return end, end
+            if 0 <= next_open < next_close:
+                depth, index = depth + 1, next_open + len(opening)
+                continue
+            depth -= 1
+            if depth == 0:
+                return next_close, next_close + len(closing)
+            index = next_close + len(closing)
+        return end, end
+
+    def cells(self, start: int, end: int) -> list[list[tuple[int, int]]]:
+        """The rows (split at ``\\\\``) and cells (split at ``&``) of an environment's body, at its top level."""
+        rows: list[list[tuple[int, int]]] = [[]]
+        cell_start, index, depth, text = start, start, 0, self.text
+        while index < end:
+            char = text[index]
+            if char == "\\":
+                name, after = self.command(index, end)
+                if name == "\\" and depth == 0:
+                    rows[-1].append((cell_start, index))
+                    rows.append([])
+                    cell_start = after
+                elif name == "begin":
+                    first, last, after = self.argument(after, end)
+                    _, after = self.environment(text[first:last], after, end)
+                index = after
+                continue
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+            elif char == "&" and depth == 0:
+                rows[-1].append((cell_start, index))
+                cell_start = index + 1
+            index += 1
+        rows[-1].append((cell_start, end))
+        return [row for row in rows if any(self.text[a:b].strip() for a, b in row)]
+
+    # measuring
+
+    def text_width(self, start: int, end: int, size: float) -> float:
+        """Roman text (``\\text{...}``), with ``$...$`` inside measured as math."""
+        width, index, text = 0.0, start, self.text
+        while index < end:
+            char = text[index]
+            if char == "$":
+                close = text.find("$", index + 1, end)
+                close = end if close < 0 else close
+                width += self.math(index + 1, close, "T") * size
+                index = close + 1
+                continue
+            if char == "\\":
+                name, after = self.command(index, end)
+                if name in ("{", "}", "_", "&", "%", "#", "$", "textbackslash", "^", "~"):
+                    width += 5.0 * size
+                elif name in _SPACES:
+                    width += _SPACES[name] * size
+                elif name in ("times", "cdot"):
+                    width += 7.78 * size
+                index = after
+                continue
+            if char in "{}":
+                index += 1
+                continue
+            width += (_ROMAN.get(char) or (3.33 if char == " " else 5.0 if char.isdigit() else 5.5)) * size
+            index += 1
+        return width
+
+    def math(self, start: int, end: int, style: str) -> float:  # noqa: C901 - one reader of many tokens
+        """Math from ``start`` to ``end`` in ``style`` (D, T, S or SS)."""
+        text, size = self.text, _SIZE[style]
+        spaced = style in ("D", "T")
+        width, index = 0.0, start
+        previous = "none"  # the class of the previous atom: none, ord, bin, rel, open, punct, op
+        scripts: list[float] = []  # the sub- and superscripts of the atom just read
+
+        def atom(kind: str, glyph: float) -> None:
+            nonlocal width, previous
+            width += max(scripts, default=0.0)
+            scripts.clear()
+            if kind == "bin" and previous in ("none", "bin", "rel", "open", "punct", "op"):
+                kind = "ord"  # a sign: no spaces around it
+            if kind == "bin":
+                width += glyph * size + (4.44 if spaced else 0.0)
+            elif kind == "rel":
+                width += glyph * size + (5.56 if spaced else 0.0)
+            elif kind == "punct":
+                width += glyph * size + (1.67 if spaced else 0.0)
+            elif kind == "op":
+                width += glyph + (1.67 if previous == "ord" else 0.0)
+            else:
+                width += glyph * size + (1.67 if previous == "op" and kind == "ord" else 0.0)
+            previous = kind
+
+        while index < end:
+            char = text[index]
+            if char in " \n\t&":
+                index += 1
+                continue
+            if char in "_^":
+                first, last, index = self.argument(index + 1, end)
+                scripts.append(self.math(first, last, _SCRIPT[style]) + 0.5)
+                continue
+            if char == "{":
+                close = self.close_brace(index, end)
+                atom("ord", 0.0)
+                width += self.math(index + 1, close, style)
+                index = close + 1
+                continue
+            if char == "}":
+                index += 1
+                continue
+            if char == "\\":
+                name, after = self.command(index, end)
+                index = after
+                if name in _SPACES:
+                    width += max(scripts, default=0.0) + _SPACES[name]
+                    scripts.clear()
+                elif name == "\\" or name in _IGNORED:
+                    pass
+                elif name in ("frac", "dfrac", "tfrac", "binom"):
+                    inner = {"dfrac": "T", "tfrac": "S"}.get(name, _FRACTION[style])
+                    first, last, index = self.argument(index, end)
+                    top = self.math(first, last, inner)
+                    first, last, index = self.argument(index, end)
+                    bottom = self.math(first, last, inner)
+                    atom("ord", 0.0)
+                    width += max(top, bottom) + 2.4 + (7.8 if name == "binom" else 0.0)
+                elif name in _TEXT_COMMANDS:
+                    first, last, index = self.argument(index, end)
+                    atom("ord", 0.0)
+                    width += self.text_width(first, last, size) * (1.05 if name in ("texttt", "mathtt") else 1.0)
+                elif name in _ARGUMENT_COMMANDS:
+                    first, last, index = self.argument(index, end)
+                    atom("ord", 0.0)
+                    width += self.math(first, last, style) * (1.1 if name in ("mathbf", "boldsymbol") else 1.0)
+                elif name == "sqrt":
+                    first, last, index = self.argument(index, end)
+                    atom("ord", 8.33)
+                    width += self.math(first, last, style)
+                elif name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "middle"):
+                    first, last, index = self.argument(index, end)
+                    delimiter = text[first:last]
+                    glyph = 1.2 if delimiter == "." else 6.0
+                    atom("open" if name in ("left", "bigl", "Bigl") else "close" if name != "middle" else "ord",
+                         glyph / size)
+                elif name == "begin":
+                    first, last, index = self.argument(index, end)
+                    environment = text[first:last]
+                    body_end, index = self.environment(environment, index, end)
+                    body_start = last + 1
+                    if environment in ("array", "tabular"):  # skip the column specification
+                        body_start = self.argument(body_start, body_end)[2]
+                    atom("ord", 0.0)
+                    width += self.environment_width(environment, body_start, body_end, style)
+                elif name in _BINARIES:
+                    atom("bin", _BINARIES[name])
+                elif name in _RELATIONS:
+                    atom("rel", 7.78)
+                elif name in _OPERATORS:
+                    atom("op", _OPERATORS[name] * size)
+                elif name in _LARGE:
+                    display, inline = _LARGE[name]
+                    below: list[float] = []
+                    while True:  # its limits: under and over it in display style, beside it otherwise
+                        look = index
+                        while look < end and text[look] == " ":
+                            look += 1
+                        if look < end and text[look] in "_^":
+                            first, last, index = self.argument(look + 1, end)
+                            below.append(self.math(first, last, _SCRIPT[style]))
+                            continue
+                        if text.startswith("\\limits", look) or text.startswith("\\nolimits", look):
+                            index = look + len("\\limits" if text.startswith("\\limits", look) else "\\nolimits")
+                            continue
+                        break
+                    if style == "D":
+                        atom("op", max([display, *below]))
+                    else:
+                        atom("op", inline * size + max(below, default=0.0))
+                elif name in _SYMBOLS:
+                    glyph = _SYMBOLS[name]
+                    atom("open" if name in ("lceil", "lfloor", "langle") else
+                         "close" if name in ("rceil", "rfloor", "rangle") else "ord", glyph)
+                elif name.isalpha() and name.lower() in ("alpha", "beta", "gamma", "delta", "epsilon", "lambda",
+                                                         "mu", "nu", "pi", "rho", "sigma", "tau", "phi", "omega",
+                                                         "theta", "kappa", "eta", "xi", "chi", "psi", "zeta"):
+                    atom("ord", 5.8 if name.islower() else 7.5)
+                else:
+                    atom("ord", 7.0)
+                continue
+            index += 1
+            if char in "+-*":
+                atom("bin", 7.78 if char != "*" else 5.0)
+            elif char in "=<>:":
+                atom("rel", 7.78 if char != ":" else 2.78)
+            elif char in ",;":
+                atom("punct", 2.78)
+            elif char in "([":
+                atom("open", 3.89)
+            elif char in ")]":
+                atom("close", 3.89)
+            elif char == "'":
+                scripts.append(2.75 * size)
+            elif char.isdigit():
+                atom("ord", 5.0)
+            elif char in _ITALIC:
+                atom("ord", _ITALIC[char])
+            elif char in "|/.!?~":
+                atom("ord", {"|": 2.78, "/": 5.0, ".": 2.78, "!": 2.78, "?": 4.72, "~": 3.33}[char])
+            else:
+                atom("ord", 6.0)
+        return width + max(scripts, default=0.0)
+
+    def environment_width(self, name: str, start: int, end: int, style: str) -> float:
+        """The width of an environment's body: its columns side by side, each as wide as its widest cell."""
+        inner = "T" if name in ("cases", "matrix", "pmatrix", "bmatrix", "smallmatrix", "array") else style
+        columns: list[float] = []
+        for row in self.cells(start, end):
+            for column, (first, last) in enumerate(row):
+                measured = self.math(first, last, inner)
+                if column < len(columns):
+                    columns[column] = max(columns[column], measured)
+                else:
+                    columns.append(measured)
+        if name == "cases":
+            return 8.9 + sum(columns) + 10.0 * (len(columns) - 1)
+        if name in ("aligned", "alignedat", "align", "align*", "gathered", "split"):
+            return sum(columns) + 20.0 * ((len(columns) - 1) // 2)
+        return sum(columns) + 10.0 * (len(columns) - 1) + (10.0 if "matrix" in name else 0.0)

@@ -235,6 +235,7 @@ class TextReader:
                 continue
             children: list[ast.AST]
             if kind is ast.Call:
+                self._check_call(node)  # type: ignore[arg-type]
                 children = [node.func, *node.args, *node.keywords]  # type: ignore[attr-defined]
             elif kind is ast.keyword:
                 if node.arg is None:  # type: ignore[attr-defined]
@@ -260,6 +261,10 @@ class TextReader:
                 self._forbidden(node)
             depth += 1
             stack.extend((child, depth) for child in reversed(children))
+
+    def _check_call(self, node: ast.Call) -> None:
+        """A hook for subclasses: look at a call before its parts are checked (the spec reader recognises
+        PyTorch's layer names there)."""
 
     def _forbidden(self, node: ast.AST) -> NoReturn:
         if isinstance(node, ast.stmt):
@@ -387,6 +392,8 @@ class TextReader:
         name = node.id
         if name in self.functions:
             self.fail(f"{name!r} is a layer function, not a value; call it, as in {name}(3)", node)
+        if name.lower() in _MODE_WORDS:
+            self.fail(_bare_mode(name, role), node)
         if not NAME_PATTERN.match(name):
             self.fail(f"{quoted(name)} is not a symbol name (letters, digits and '_', starting with a letter)", node)
         try:
@@ -463,6 +470,22 @@ class TextReader:
                 if abs(part.exp) > MAX_SYMBOLIC_EXPONENT:
                     self.fail(f"{self._segment(node)} has a power above {MAX_SYMBOLIC_EXPONENT}", node)
         return result
+
+
+#: Words that name padding modes (TensorFlow's "same" and "valid", and "full"), refused as symbol names: written
+#: without quotes they are a forgotten quote, not a symbol.
+_MODE_WORDS = ("same", "valid", "full")
+
+
+def _bare_mode(name: str, role: str) -> str:
+    """The message for a padding-mode word written without quotes (``p=same``)."""
+    word = name.lower()
+    if word == "full":
+        return ("full is not a padding mode of symrf (its modes are 'same' and 'valid', quoted); write full "
+                "padding as a value, p=k - 1")
+    if role == "padding":
+        return f"a padding mode is a string: write p='{word}' with quotes ({name} without quotes would be a symbol)"
+    return f"{name} is not a value; a padding mode is a string given as the padding: p='{word}'"
 
 
 def _shape(node: ast.expr) -> object:

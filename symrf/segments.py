@@ -40,6 +40,7 @@ from functools import lru_cache
 from typing import cast
 
 import sympy
+from sympy.core.mul import _keep_coeff
 
 from . import recurrence as rec
 from .errors import SymrfError
@@ -161,7 +162,7 @@ class Summary:
     ``span`` is ``R = rf - 1``, ``jump`` is ``J``, ``effective_padding`` is ``P`` and ``center`` is
     ``C = R/2 - P``. Segments compose with :meth:`then` and repeat with :meth:`repeated`.
 
-    >>> a = Summary.of_layer(conv(3, 2, 1))
+    >>> a = Summary.of_layer(conv(3, 2, p=1))
     >>> a
     Summary(span=2, jump=2, effective_padding=1, center=0)
     >>> a.then(a)
@@ -290,29 +291,108 @@ def summarize(network: Network) -> Summary:
 
 
 def tidy(value: Value) -> Value:
-    """A quantity as printed: a ``Piecewise`` pulled to the top (each branch a whole formula, with the symbols its
-    condition fixes substituted), integers as ``int``."""
+    """A quantity as printed, written as an author would write it and always equal to ``value``: a ``Piecewise``
+    pulled to the top (each branch a whole formula, with the symbols its condition fixes substituted; branches that
+    agree stated once), each formula in its shortest form among a few exact rewritings (common factors pulled out,
+    quotients cancelled, the non-constant part factored), integers as ``int``.
+
+    >>> tidy(12 * 4 ** (symbol("m") * symbol("n")) + 5 * (1 - 4 ** symbol("m")) * (4 ** (symbol("m") * symbol("n"))
+    ...      - 1) / (4 ** symbol("m") - 1) + 4)
+    7*4**(m*n) + 9
+    >>> tidy(1 - 2 * symbol("n") + 2 * symbol("k") * symbol("n"))
+    2*n*(k - 1) + 1
+    """
     if type(value) is int:
         return value
     if cast(sympy.Expr, value).has(sympy.Piecewise):
         value = _lift(value)
     if isinstance(value, sympy.Piecewise):
-        value = sympy.Piecewise(*((_factored(expr), cond) for expr, cond in value.args), evaluate=False)
+        branches = [(_simplest(expr), cond) for expr, cond in value.args]
+        if all(expr == branches[0][0] for expr, _ in branches):
+            value = branches[0][0]  # the same formula in every branch: stated once
+        else:
+            value = sympy.Piecewise(*branches, evaluate=False)
     else:
-        value = _factored(value)
+        value = _simplest(value)
     return _normal(value)
 
 
-#: Largest expression (in nodes) that :func:`tidy` factors; beyond it factoring costs more than it helps reading.
-_FACTOR_LIMIT = 80
+#: Largest expression (in nodes) that :func:`tidy` rewrites; beyond it rewriting costs more than it helps reading.
+_FACTOR_LIMIT = 120
 
 
-def _factored(expr: sympy.Basic) -> sympy.Basic:
-    """``expr`` with common numeric factors pulled out (``k/2 - 1/2`` as ``(k - 1)/2``) when it is small."""
-    for count, _ in enumerate(sympy.preorder_traversal(expr)):
-        if count > _FACTOR_LIMIT:
-            return expr
-    return sympy.factor_terms(expr)
+def _size(expr: sympy.Basic, limit: int) -> int:
+    """The number of nodes of ``expr``, counted up to ``limit + 1``."""
+    count = 0
+    for count, _ in enumerate(sympy.preorder_traversal(expr), start=1):
+        if count > limit:
+            break
+    return count
+
+
+def _cost(expr: sympy.Basic) -> tuple[int, int, int, int, int]:
+    """How long a formula reads: how many times it names a symbol (``2*n*(k - 1)`` names two, ``2*k*n - 2*n``
+    three), how many fractions it adds (``(k - 1)/2``, not ``k/2 - 1/2``), its number of operations, of terms and
+    of nodes."""
+    names = fractions = operations = nodes = 0
+    for node in sympy.preorder_traversal(expr):
+        nodes += 1
+        if node.is_Symbol:
+            names += 1
+        elif node.is_Add:
+            operations += len(node.args) - 1
+            fractions += sum(1 for term in node.args if not term.as_coeff_Mul()[0].is_Integer)
+        elif node.is_Mul:
+            operations += len(node.args) - 1
+        elif node.is_Pow:
+            operations += 1
+    return names, fractions, operations, len(sympy.Add.make_args(expr)), nodes
+
+
+def _contents(expr: sympy.Basic) -> sympy.Basic:
+    """``expr`` with the rational content of every sum pulled out: ``(k - 2*p - 1)/2``, not ``k/2 - p - 1/2``."""
+    if expr.is_Atom or not isinstance(expr, sympy.Expr):
+        return expr
+    args = [_contents(arg) for arg in expr.args]
+    if expr.is_Add:
+        rebuilt = sympy.Add(*args)
+        if rebuilt.is_Add and not any(power.exp.is_negative and not power.base.is_number
+                                      for power in rebuilt.atoms(sympy.Pow)):  # no fraction inside a fraction
+            content, primitive = rebuilt.primitive()
+            if content != 1:
+                return _keep_coeff(content, primitive)
+        return rebuilt
+    return expr.func(*args)
+
+
+@lru_cache(maxsize=4096)
+def _simplest(expr: sympy.Basic) -> sympy.Basic:
+    """The shortest of a few exact rewritings of ``expr`` (a formula without ``Piecewise``): its common numeric
+    factors pulled out (``(k - 1)/2``, not ``k/2 - 1/2``), its quotients cancelled (``7*4**(m*n) + 9``), its
+    non-constant part factored (``2*n*(k - 1) + 1``, not ``2*k*n - 2*n + 1``). Each rewriting is an identity of
+    rational functions, so the value never changes where ``expr`` is defined."""
+    if not isinstance(expr, sympy.Expr) or expr.is_Atom or _size(expr, _FACTOR_LIMIT) > _FACTOR_LIMIT:
+        return expr
+    size = _size(expr, _FACTOR_LIMIT)
+    candidates = [sympy.factor_terms(expr)]
+    if size <= _CANCEL_LIMIT and not expr.has(sympy.floor, sympy.ceiling, sympy.Min, sympy.Max, sympy.log):
+        if any(power.exp.is_negative and not power.base.is_number
+                                         for power in expr.atoms(sympy.Pow)):  # a quotient with symbols
+            candidates.append(sympy.factor_terms(sympy.cancel(expr)))
+        expanded = sympy.expand(expr) if expr.is_Add or expr.is_Mul else expr
+        constant, rest = expanded.as_coeff_Add()
+        if rest.is_Add:  # the non-constant part with its common factors pulled out: 1 + 2*n*(k - 1)
+            candidates += [constant + sympy.factor_terms(rest), sympy.factor_terms(expanded)]
+            if size <= _POLYNOMIAL_LIMIT and len(expr.free_symbols) <= 3:  # full factoring costs: small ones only
+                candidates += [constant + sympy.factor(rest), sympy.factor(expanded)]
+    candidates += [_contents(candidate) for candidate in candidates]
+    return min(candidates, key=_cost)
+
+
+#: Largest expression (in nodes) whose quotients :func:`_simplest` cancels and that it expands, and that it factors
+#: as a polynomial: these grow fast with size (seconds on 100 nodes of nested repeats).
+_CANCEL_LIMIT = 60
+_POLYNOMIAL_LIMIT = 30
 
 
 def _lift(expr: sympy.Basic) -> sympy.Basic:

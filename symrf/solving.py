@@ -492,40 +492,79 @@ def _approx(numerator: Fraction, base: int) -> str:
     return f"{value:.4f}"
 
 
+def _text(text: str) -> str:
+    """A row of text in the derivation: a ``\\text{...}`` row, which MathJax 3 renders too."""
+    return f"&\\text{{{text}}}"
+
+
+def _question_rows(name: str, target: str, count: bool, least: int | None = None) -> list[str]:
+    """The rows that state the question and introduce ``l(x)`` and ``T``."""
+    at_least = "" if least is None else f" \\geq {least}"
+    copies = f"with ${name}$ copies of the repeated block" if count else f"for the value ${name}$"
+    return [_text(f"The least ${name}{at_least}$ for which the receptive field $l({name})$ {copies} reaches the target "
+                  f"$T = {target}$:" if target != "T" else
+                  f"The least ${name}{at_least}$ for which the receptive field $l({name})$ {copies} reaches the "
+                  "target $T$:")]
+
+
+def _parts_rows(name: str, parts: tuple[Value, ...], closed: Value, one: bool | None) -> list[str]:
+    """The network as ``A``, ``n`` copies of ``B`` and ``C``: each part's span and jump, ``l(n)`` and ``l(0)``."""
+    ra, ja, rb, jb, rc = (latex_value(tidy(_normal(value))) for value in parts)
+    rf0 = latex_value(tidy(_normal(1 + parts[0] + parts[1] * parts[4])))
+    if one:
+        copies, shifted = f"{name} \\, R_{{B}}", "R_{C}"
+    elif one is False:
+        copies, shifted = f"R_{{B}} \\frac{{J_{{B}}^{{{name}}} - 1}}{{J_{{B}} - 1}}", f"J_{{B}}^{{{name}}} R_{{C}}"
+    else:
+        copies = f"R_{{B}} (1 + J_{{B}} + \\cdots + J_{{B}}^{{{name} - 1}})"
+        shifted = f"J_{{B}}^{{{name}}} R_{{C}}"
+    return [
+        _text(f"Write the network as $A$ (the layers before the block), $B$ (the block, repeated ${name}$ times) and "
+              "$C$ (the layers after it), each with its span $R$ (its receptive field minus 1) and its jump $J$:"),
+        f"R_{{A}} &= {ra}, \\qquad J_{{A}} = {ja}",
+        f"R_{{B}} &= {rb}, \\qquad J_{{B}} = {jb}",
+        f"R_{{C}} &= {rc}",
+        f"l({name}) &= 1 + R_{{A}} + J_{{A}} \\left({copies} + {shifted}\\right) = {latex_value(closed)}",
+        f"l(0) &= 1 + R_{{A}} + J_{{A}} R_{{C}} = {rf0}",
+    ]
+
+
 def _check_rows(x: sympy.Symbol, value: int, rf: int, rf_before: int | None, target: int) -> list[str]:
     name = latex_value(x)
-    rows = ["\\intertext{Checked with exact integers:}", f"l({value}) &= {rf} \\geq {target}"]
+    rows = [_text("Checked with exact integers:"), f"l({value}) &= {rf} \\geq {target}"]
     if rf_before is not None:
         rows.append(f"l({value - 1}) &= {rf_before} < {target}")
     else:
-        rows.append(f"\\intertext{{and ${name} = {value}$ is the least value ${name}$ can take.}}")
+        rows.append(_text(f"and ${name} = {value}$ is the least value ${name}$ can take."))
     return rows
 
 
 def _numeric_steps(question: _NumericQuestion, value: int, rf: int, rf_before: int | None) -> list[str]:
     x, target, network = question.x, question.target, question.network
     name = latex_value(x)
-    rows = [f"\\intertext{{The least ${name}$ with $l({name}) \\geq {target}$:}}"]
     block = _plain_count_block(network, x)
+    rows = _question_rows(name, str(target), block is not None)
     if block is not None:
         prefix, body, suffix = _segments(network, block[0])
         closed = closed_form(network).rf
-        rows.append(f"l({name}) &= {latex_value(closed)} \\geq {target}")
+        rows += _parts_rows(name, (prefix.span, prefix.jump, body.span, body.jump, suffix.span), closed,
+                            body.jump == 1)
         rf0 = 1 + prefix.span + prefix.jump * suffix.span
         gap = target - rf0
         if gap <= 0:
-            rows.append(f"\\intertext{{The target is reached with no copies: $l(0) = {rf0} \\geq {target}$.}}")
+            rows.append(_text(f"The target is reached with no copies: $l(0) = {rf0} \\geq {target}$."))
             rows.append(f"{name} &= 0")
             return rows
         if body.jump == 1:
             quotient = Fraction(gap, prefix.jump * body.span)
-            rows.append(f"{name} &\\geq \\frac{{{target} - l(0)}}{{J_A R_B}} = "
+            rows.append(f"{name} &\\geq \\frac{{T - l(0)}}{{J_{{A}} R_{{B}}}} = "
                         f"\\frac{{{target} - {rf0}}}{{{_product(prefix.jump, body.span)}}} = {_fraction(quotient)}")
             rows.append(f"{name} &= \\left\\lceil {_fraction(quotient)} \\right\\rceil = {value}")
         else:
             jb = body.jump
             ratio = 1 + Fraction(gap * (jb - 1), prefix.jump * (body.span + (jb - 1) * suffix.span))
-            rows.append(f"{jb}^{{{name}}} &\\geq 1 + \\frac{{(T - l(0)) (J_B - 1)}}{{J_A (R_B + (J_B - 1) R_C)}} "
+            rows.append(f"{jb}^{{{name}}} &\\geq 1 + \\frac{{(T - l(0)) (J_{{B}} - 1)}}"
+                        f"{{J_{{A}} (R_{{B}} + (J_{{B}} - 1) R_{{C}})}} "
                         f"= 1 + \\frac{{({target} - {rf0}) \\cdot {jb - 1}}}"
                         f"{{{_product(prefix.jump, body.span + (jb - 1) * suffix.span)}}} = {_fraction(ratio)}")
             rows.append(f"{name} &\\geq \\log_{{{jb}}} {_fraction(ratio)} = "
@@ -548,20 +587,21 @@ def _linear_rows(closed: Value, x: sympy.Symbol, target: int, value: int) -> lis
         constant, slope = linear
         if type(constant) is int and type(slope) is int and slope > 0:
             bound = Fraction(target - constant, slope)
-            rows = [f"{name} &\\geq \\frac{{{target} - {_signed(constant)}}}{{{slope}}} = {_fraction(bound)}"]
+            rows = [f"{name} &\\geq \\frac{{{target} {_signed(-constant)}}}{{{slope}}} = {_fraction(bound)}"]
             if value != math.ceil(bound):
-                rows.append(f"\\intertext{{and ${name}$ is at least {value} for the layers to be valid:}}")
+                rows.append(_text(f"and ${name}$ is at least {value} for the layers to be valid:"))
             rows.append(f"{name} &= {value}")
             return rows
     return [
-        f"\\intertext{{$l({name})$ is non-decreasing in ${name}$; the least integer reaching the target, by "
-        "doubling then bisection with exact integers:}",
+        _text(f"$l({name})$ is non-decreasing in ${name}$; the least integer reaching the target, found by doubling "
+              "then bisection with exact integers:"),
         f"{name} &= {value}",
     ]
 
 
 def _signed(value: int) -> str:
-    return str(value) if value >= 0 else f"({value})"
+    """``+ 3`` or ``- 3``: a number added to what stands before it."""
+    return f"+ {value}" if value >= 0 else f"- {-value}"
 
 
 def _product(first: int, second: int) -> str:
@@ -625,8 +665,8 @@ def _positive(expr: Value) -> sympy.Basic:
                     factors.remove(factor)
                     factors.remove(other)
                     break
-    rest = coefficient * sympy.Mul(*factors)
-    if rest.is_positive:
+    rest = sympy.Mul(*factors) if coefficient > 0 else -sympy.Mul(*factors)  # 2 k - 2 > 0 is k > 1
+    if rest.is_positive or _always_positive(rest):
         return sympy.true
     if rest.is_nonpositive:
         return sympy.false
@@ -636,6 +676,21 @@ def _positive(expr: Value) -> sympy.Basic:
     if not plus:
         return sympy.Lt(sympy.Add(*minus), constant)
     return sympy.Gt(sympy.Add(*plus), sympy.Add(*minus) - constant)
+
+
+def _always_positive(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is positive for every value its symbols may take: each positive integer symbol ``x`` is
+    written ``x' + 1`` with ``x' >= 0``, so that ``k + s - 1`` is seen to be positive (``k' + s' + 1``).
+
+    >>> from symrf.solving import _always_positive
+    >>> _always_positive(symbol("k") + symbol("s") - 1), _always_positive(symbol("k") - 1)
+    (True, False)
+    """
+    shifted = {sym: sympy.Symbol(f"{sym.name}_shifted", integer=True, nonnegative=True) + 1
+               for sym in expr.free_symbols if sym.is_integer and sym.is_positive}
+    if not shifted:
+        return False
+    return bool(sympy.expand(expr.xreplace(shifted)).is_positive)
 
 
 def _conditions(*conditions: sympy.Basic) -> tuple[sympy.Basic, ...]:
@@ -663,16 +718,13 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
     rf0 = tidy(_normal(1 + prefix.span + prefix.jump * suffix.span))
     gap = sympy.sympify(target) - rf0
     name, shown_target = latex_value(x), latex_value(target)
-    rows = [
-        f"\\intertext{{The least ${name} \\geq 0$ with $l({name}) \\geq {shown_target}$, where}}",
-        f"l({name}) &= {latex_value(closed)}",
-        f"\\intertext{{and $l(0) = {latex_value(rf0)}$:}}",
-    ]
+    one = is_one(jb)
+    rows = _question_rows(name, shown_target, True, 0)
+    rows += _parts_rows(name, (prefix.span, prefix.jump, body.span, body.jump, suffix.span), closed, one)
     if _positive(gap) is sympy.false:
-        rows.append("\\intertext{The target is reached with no copies.}")
+        rows.append(_text("The target is reached with no copies."))
         rows.append(f"{name} &= 0")
         return Solution(x, 0, rf0, None, target, (), tuple(rows), network)
-    one = is_one(jb)
     if one is None:
         condition, at_one = unit_condition(jb)
         cases = [("linear", at_one, condition), ("geometric", {condition: sympy.false}, sympy.true)]
@@ -682,7 +734,7 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
     for kind, replacement, condition in cases:
         if len(cases) > 1:
             when = sympy.latex(condition) if condition is not sympy.true else sympy.latex(sympy.Not(cases[0][2]))
-            rows.append(f"\\intertext{{If ${when}$:}}")
+            rows.append(_text(f"If ${when}$:"))
         branch_gap = tidy(_normal(gap.xreplace(replacement)))
         if kind == "linear":
             growth = tidy(_normal((ja * rb).xreplace(replacement)))
@@ -691,9 +743,9 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
                     f"repeating the block [{quoted(cast(Repeat, network.items[index]).body, 80)}] never widens the "
                     "receptive field"
                 )
-            bound = _normal(branch_gap / growth)
+            bound = _normal(sympy.sympify(branch_gap) / growth)  # exact: never a float
             value = sympy.ceiling(bound)
-            rows.append(f"{name} &\\geq \\frac{{{shown_target} - l(0)}}{{J_A R_B}} = {latex_value(bound)}")
+            rows.append(f"{name} &\\geq \\frac{{T - l(0)}}{{J_{{A}} R_{{B}}}} = {latex_value(tidy(bound))}")
         else:
             growth = tidy(_normal((ja * (rb + (jb - 1) * rc)).xreplace(replacement)))
             if growth == 0:
@@ -704,12 +756,12 @@ def _symbolic_count(network: Network, x: sympy.Symbol, target: Value, index: int
             ratio = _normal(1 + branch_gap * (jb - 1) / growth)
             value = sympy.ceiling(sympy.log(ratio) / sympy.log(jb))
             rows.append(
-                f"{latex_value(jb ** x)} &\\geq 1 + \\frac{{({shown_target} - l(0)) (J_B - 1)}}"
-                f"{{J_A (R_B + (J_B - 1) R_C)}} = {latex_value(ratio)}"
+                f"{latex_value(jb ** x)} &\\geq 1 + \\frac{{(T - l(0)) (J_{{B}} - 1)}}"
+                f"{{J_{{A}} (R_{{B}} + (J_{{B}} - 1) R_{{C}})}} = {latex_value(tidy(ratio))}"
             )
-            logarithm = f"\\log \\left({latex_value(ratio)}\\right)"
+            logarithm = f"\\log \\left({latex_value(tidy(ratio))}\\right)"
             rows.append(f"{name} &\\geq \\frac{{{logarithm}}}{{\\log {_log_argument(jb)}}}")
-        rows.append(f"{name} &= {latex_value(value)}")
+        rows.append(f"{name} &= {latex_value(tidy(value))}")
         values.append((value, condition))
         conditions.append(_positive(growth))
     return _symbolic_solution(network, x, target, closed, values, conditions, rows, least=0)
@@ -729,10 +781,7 @@ def _symbolic_linear(network: Network, x: sympy.Symbol, target: Value, closed: V
         x not in v.free_symbols for v in _layer_values(network, ("stride", "dilation", "padding"))
     )
     least = 0 if (x in network.count_symbols and x not in _layer_symbols(network)) else 1
-    rows = [
-        f"\\intertext{{The least ${name} \\geq {least}$ with $l({name}) \\geq {latex_value(target)}$, where}}",
-        f"l({name}) &= {latex_value(closed)}",
-    ]
+    rows = [*_question_rows(name, latex_value(target), False, least), f"l({name}) &= {latex_value(closed)}"]
     values, conditions = [], []
     for expr, condition in branches:
         linear = _linear(expr, x)
@@ -747,10 +796,10 @@ def _symbolic_linear(network: Network, x: sympy.Symbol, target: Value, closed: V
         gap = _normal(sympy.sympify(target) - start)
         if len(branches) > 1:
             when = f"If ${sympy.latex(condition)}$" if condition is not sympy.true else "Otherwise"
-            rows.append(f"\\intertext{{{when}:}}")
+            rows.append(_text(f"{when}:"))
         reached = _positive(gap)
         if reached is sympy.false:
-            rows.append("\\intertext{the target is reached at the least value:}")
+            rows.append(_text("The target is reached at the least value:"))
             rows.append(f"{name} &= {least}")
             values.append((least, condition))
             continue
@@ -761,7 +810,7 @@ def _symbolic_linear(network: Network, x: sympy.Symbol, target: Value, closed: V
             bound = least + shifted
         value = _normal(sympy.ceiling(bound))
         rows.append(f"{name} &\\geq {latex_value(bound)}")
-        rows.append(f"{name} &= {latex_value(value)}")
+        rows.append(f"{name} &= {latex_value(tidy(value))}")
         values.append((value, condition))
         conditions.append(reached)
         if not kernels_only:  # a kernel's slope is a sum of jumps, always positive
@@ -777,9 +826,9 @@ def _symbolic_solution(network: Network, x: sympy.Symbol, target: Value, closed:
     if any(condition is sympy.false for condition in kept):
         raise UnreachableError(f"the target {target} can never be reached: {', '.join(map(str, kept))}")
     if kept:
-        shown = ", ".join(f"${sympy.latex(c)}$" for c in kept)
+        shown = " and ".join(f"${sympy.latex(c)}$" for c in kept)
         name = latex_value(x)
-        rows.append(f"\\intertext{{valid when {shown} (when the target is already reached, ${name} = {least}$).}}")
+        rows.append(_text(f"Valid when {shown}; when the target is already reached, ${name} = {least}$."))
     value = _merge(values)
     return Solution(x, value, _at(closed, x, value), None, target, kept, tuple(rows), network)
 

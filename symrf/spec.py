@@ -23,6 +23,7 @@ import stat
 from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import NoReturn
 
 from .errors import SpecError, SymrfError, quoted
 from .layers import PADDING_MODES, Layer, conv, convt, global_pool, pool, upsample
@@ -78,6 +79,44 @@ _DEFAULT_ROLE = "size"
 _ROLE_ALIASES = {"kernel_size": "kernel", "size": "kernel", "times": "count", "n": "count"}
 
 _COMMENT = re.compile(r"""("(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')|#[^\r\n]*""")
+
+#: Layers that take their kernel and stride positionally and the rest by keyword: their parameters in order.
+_KEYWORD_AFTER_STRIDE = {"conv": ("k", "s", "p", "d"), "pool": ("k", "s", "p", "d"), "convt": ("k", "s", "p", "d")}
+
+#: PyTorch's parameters of a convolution (``Conv2d``), a transposed one, and pools, in PyTorch's order, each with
+#: the spec parameter it becomes (None: it does not matter for receptive fields).
+_TORCH_CONV = (("in_channels", None), ("out_channels", None), ("kernel_size", "k"), ("stride", "s"),
+               ("padding", "p"), ("dilation", "d"), ("groups", None), ("bias", None))
+_TORCH_CONVT = (("in_channels", None), ("out_channels", None), ("kernel_size", "k"), ("stride", "s"),
+                ("padding", "p"), ("output_padding", None), ("groups", None), ("bias", None), ("dilation", "d"))
+_TORCH_MAX_POOL = (("kernel_size", "k"), ("stride", "s"), ("padding", "p"), ("dilation", "d"))
+_TORCH_AVG_POOL = (("kernel_size", "k"), ("stride", "s"), ("padding", "p"))
+_TORCH_UPSAMPLE = (("size", None), ("scale_factor", "s"))
+#: How a spec call with too many positional arguments reads as PyTorch's (``conv(3, 64, 3)`` as ``Conv2d``).
+_TORCH_READING = {"conv": ("Conv2d", _TORCH_CONV), "convt": ("ConvTranspose2d", _TORCH_CONVT)}
+_TORCH_LABELS = {"in_channels": "in", "out_channels": "out", "kernel_size": "k", "stride": "s", "padding": "p",
+                 "dilation": "d"}
+#: Default values of a layer's stride, padding and dilation as spec text (left out of suggested spellings).
+_DEFAULT_TEXT = {"s": "1", "p": "0", "d": "1"}
+
+#: PyTorch's layer classes that change receptive fields: the spec function that writes each, and its parameters.
+_TORCH_LAYERS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
+    **{f"Conv{n}d": ("conv", _TORCH_CONV) for n in (1, 2, 3)},
+    **{f"ConvTranspose{n}d": ("convt", _TORCH_CONVT) for n in (1, 2, 3)},
+    **{f"MaxPool{n}d": ("pool", _TORCH_MAX_POOL) for n in (1, 2, 3)},
+    **{f"AvgPool{n}d": ("pool", _TORCH_AVG_POOL) for n in (1, 2, 3)},
+    **{f"Adaptive{kind}Pool{n}d": ("global_pool", ()) for kind in ("Avg", "Max") for n in (1, 2, 3)},
+    "Upsample": ("upsample", _TORCH_UPSAMPLE),
+    "UpsamplingNearest2d": ("upsample", _TORCH_UPSAMPLE),
+}
+
+#: PyTorch's layers that leave receptive fields as they are (they act on each pixel, or on whole feature maps).
+_TORCH_POINTWISE = frozenset({
+    "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid", "Sigmoid",
+    "Tanh", "Softmax", "LogSoftmax", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "LayerNorm",
+    "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "Dropout", "Dropout1d", "Dropout2d",
+    "Dropout3d", "Identity",
+})
 
 
 
@@ -221,6 +260,64 @@ class _Reader(TextReader):
         self._made: dict[object, object] = {}  # results of calls, by function and argument values
         super().__init__(text)
 
+    # -- PyTorch's names ---------------------------------------------------------------------------------------
+
+    def _check_call(self, node: ast.Call) -> None:
+        """Refuse a call of a PyTorch layer (``Conv2d(...)``, ``nn.MaxPool2d(...)``), showing its spec."""
+        func = node.func
+        name = func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else None
+        if name in _TORCH_LAYERS or name in _TORCH_POINTWISE or (type(func) is ast.Attribute and _dotted(func)):
+            self.fail(self._torch_message(func, node), node)
+
+    def _forbidden(self, node: ast.AST) -> NoReturn:
+        """Attribute access such as ``nn.Conv2d`` is recognised as PyTorch's; anything else as the reader says."""
+        if type(node) is ast.Attribute and (node.attr in _TORCH_LAYERS or node.attr in _TORCH_POINTWISE
+                                            or _dotted(node)):
+            self.fail(self._torch_message(node, None), node)
+        super()._forbidden(node)
+
+    def _torch_message(self, func: ast.expr, call: ast.Call | None) -> str:
+        """What a PyTorch name is in a spec: the equivalent call when the arguments give it."""
+        shown = _dotted(func) or self._segment(func)
+        name = shown.rsplit(".", 1)[-1]
+        if name in _TORCH_POINTWISE:
+            return f"{shown} is PyTorch's and does not change receptive fields: leave it out of the spec"
+        if name not in _TORCH_LAYERS:
+            return (f"{shown} looks like PyTorch's; a spec calls symrf's layer functions without a module: "
+                    f"{', '.join(FUNCTIONS)}, as in conv(3, s=2, p=1)")
+        function, parameters = _TORCH_LAYERS[name]
+        spec = self._torch_spec(function, parameters, call) if call is not None else None
+        if spec is None:
+            template = {"conv": "conv(k, s=..., p=..., d=...)", "convt": "convt(k, s=..., p=..., d=...)",
+                        "pool": "pool(k, s=..., p=..., d=...)", "upsample": "upsample(s) with s the scale factor",
+                        "global_pool": "global_pool() (for an output size of 1)"}[function]
+            return f"{shown} is PyTorch's; a spec writes it {template}"
+        note = " (channel counts do not matter for receptive fields)" if function in ("conv", "convt") else ""
+        return f"{shown} is PyTorch's; a spec writes it {spec}{note}"
+
+    def _torch_spec(self, function: str, parameters: tuple[tuple[str, str | None], ...],
+                    call: ast.Call) -> str | None:
+        """The spec call equivalent to the PyTorch ``call``, from its source text, or None if it cannot tell."""
+        given: dict[str, str] = {}
+        for (_, spec_name), argument in zip(parameters, call.args):
+            if spec_name is not None:
+                given[spec_name] = self._segment(argument, 60)
+        names = dict(parameters)
+        for keyword in call.keywords:
+            spec_name = names.get(keyword.arg or "")
+            if spec_name is not None:
+                given[spec_name] = self._segment(keyword.value, 60)
+        if function == "global_pool":
+            return "global_pool()" if not call.args or self._segment(call.args[0]) in ("1", "(1, 1)") else None
+        if function == "upsample":
+            return f"upsample({given['s']})" if "s" in given else None
+        if "k" not in given:
+            return None
+        defaults = {"s": ("1", "None") if function != "pool" else ("None",), "p": ("0",), "d": ("1",)}
+        shown = [given["k"]] + [f"{key}={given[key]}" for key in ("s", "p", "d")
+                                if key in given and given[key] not in defaults[key]]
+        return f"{function}({', '.join(shown)})"
+
     # -- layers and blocks -----------------------------------------------------------------------------------
 
     def items(self, node: ast.expr) -> list[object]:
@@ -307,10 +404,13 @@ class _Reader(TextReader):
             plan = _plan(fn, len(node.args), tuple(keyword.arg for keyword in node.keywords))
         except TypeError as exc:
             where: ast.AST = node
+            message = f"{name}(): {exc}"
             if "too many positional" in str(exc):
                 accepted = sum(p.kind in (_POSITIONAL_ONLY, _POSITIONAL_OR_KEYWORD) for p in parameters.values())
                 where = node.args[min(accepted, len(node.args) - 1)]
-            self.fail(f"{name}(): {exc}", where)
+                if name in _KEYWORD_AFTER_STRIDE:
+                    message = self._positional_message(name, node)
+            self.fail(message, where)
         keywords = {keyword.arg: keyword.value for keyword in node.keywords}
         args: list[object] = []
         kwargs: dict[str, object] = {}
@@ -355,6 +455,29 @@ class _Reader(TextReader):
             self._made[key] = made
         return made, sum(sizes)
 
+    def _positional_message(self, name: str, node: ast.Call) -> str:
+        """``conv(3, 64, 3)``: the spelling with keywords, and PyTorch's reading ``Conv2d(in, out, k)``."""
+        args = [self._segment(argument, 30) for argument in node.args]
+        keywords = [self._segment(keyword, 40) for keyword in node.keywords]
+        parameters = _KEYWORD_AFTER_STRIDE[name]
+        message = f"{name}() takes the kernel and the stride positionally; padding and dilation by keyword"
+        if len(args) <= len(parameters):
+            spelt = [args[0]] + [f"{parameter}={value}" for parameter, value in zip(parameters[1:], args[1:])]
+            message += f": {name}({', '.join(spelt + keywords)})?"
+        else:
+            message += f" (as in {name}(3, s=2, p=1, d=2))."
+        torch_name, torch_parameters = _TORCH_READING.get(name, ("", ()))
+        numeric = all(re.fullmatch("[0-9]{1,9}", arg) for arg in args[:2])  # a stride above the kernel: channels?
+        channels = len(args) > len(parameters) or (numeric and int(args[1]) > int(args[0]))
+        if channels and len(torch_parameters) >= len(args):
+            read = {spec: value for (_, spec), value in zip(torch_parameters, args) if spec is not None}
+            shown = [read["k"]] + [f"{key}={read[key]}" for key in ("s", "p", "d")
+                                   if key in read and read[key] != _DEFAULT_TEXT[key]]
+            order = ", ".join(_TORCH_LABELS.get(torch, torch) for torch, _ in torch_parameters[: len(args)])
+            message += (f" If {args[0]} and {args[1]} are channel counts as in PyTorch's {torch_name}({order}), "
+                        f"channels do not matter here: write {name}({', '.join(shown + keywords)})")
+        return message
+
     def _argument(self, node: ast.expr, parameter: str, role: str) -> object:
         """The value of one argument: layers, a string, a tuple of values, or a value."""
         if role == _LAYERS:
@@ -384,6 +507,19 @@ class _Reader(TextReader):
             self.fail(f"{self._segment(node)} is not a padding mode; did you mean {close[0]!r}?", node)
         symbol = f"; a symbol is written without quotes, as in p={word}" if NAME_PATTERN.match(word) else ""
         self.fail(f"{self._segment(node)} is not a padding mode: a quoted padding is 'same' or 'valid'{symbol}", node)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``nn.Conv2d`` or ``torch.nn.Conv2d`` as text when ``node`` is such an access of PyTorch's ``nn``."""
+    parts: list[str] = []
+    while type(node) is ast.Attribute:
+        parts.append(node.attr)
+        node = node.value
+    if type(node) is not ast.Name or not parts:
+        return None
+    parts.append(node.id)
+    parts.reverse()
+    return ".".join(parts) if {"nn", "torch"} & set(parts[:-1]) else None
 
 
 def _is_block(node: ast.expr) -> bool:

@@ -17,18 +17,31 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 import sys
 from typing import Any, cast
 
 import sympy
 
-from .printing import CENTER_EDGE, MAX_PRINTED_TERMS, json_value, rows_fit, symbols_json, tex, value_json, value_tex
+from .latex import LINE_WIDTH, break_sum
+from .printing import (
+    CENTER_EDGE,
+    MAX_PRINTED_TERMS,
+    json_value,
+    rows_fit,
+    symbols_json,
+    tex,
+    tex_width,
+    value_json,
+    value_tex,
+)
 from .recurrence import QUANTITIES
 
 __all__ = [
     "HEADINGS",
     "escape_tex",
     "html_table",
+    "jupyter_latex",
     "latex_table",
     "layer_json",
     "markdown",
@@ -39,6 +52,7 @@ __all__ = [
     "terminal_table",
     "text_rows",
     "to_dict",
+    "wrap_cell",
     "zoo_cells",
     "zoo_json",
     "zoo_latex",
@@ -122,7 +136,7 @@ def _written(analysis: Any, quantity: str, index: int, form: str, edges: bool) -
 
 
 def _written_tex(analysis: Any, quantity: str, index: int, form: str, edges: bool) -> str:
-    if form == "nested":
+    if form == "nested" or (hasattr(analysis, "rf_sum") and not analysis.is_numeric):  # chains: in layer order
         quantity = "rf" if quantity == "rf_min" else quantity
         return value_tex(analysis, CENTER_EDGE if edges and quantity == "center" else quantity, index, form)
     return _tex_cell(_value(analysis, quantity, index, form, edges))
@@ -429,28 +443,86 @@ def markdown(analysis: Any, form: str = "auto", edges: bool = False, copies: boo
 
 
 def latex_table(analysis: Any, form: str = "auto", edges: bool = False) -> str:
-    """A LaTeX ``tabular`` of every row and the network's totals (math cells in ``$...$``)."""
+    """A LaTeX ``tabular`` of every row and the network's totals (math cells in ``$...$``), as wide as the page of
+    :func:`symrf.latex.wrap_document` allows: when the table of one row per layer would be wider, it is split in
+    two, a table of the layers and a table with one row per quantity, whose long values break onto several lines
+    at ``+`` and ``-`` (no package beyond LaTeX itself is needed)."""
     form = analysis.form(form)
     quantities = _quantities(analysis)
     sized = analysis.input_size is not None
-    headings = ["layer", "kind", "$k$", "$s$", "$p$", "$d$", *(_TEX_HEADING[q] for q in quantities)]
-    headings += ["size"] if sized else []
     fits = rows_fit(len(analysis), len(quantities), form)
-    lines = ["\\begin{tabular}{ll" + "c" * (len(headings) - 2) + "}", " & ".join(headings) + " \\\\", "\\hline"]
-    for index, entry in enumerate(_entries(analysis, form), start=1):
-        cells = [f"\\texttt{{{escape_tex(entry.name)}}}", escape_tex(entry.kind)]
-        cells += _tex_layer_cells(entry)
-        cells += [f"${_written_tex(analysis, q, index, form, edges)}$" if fits else "\\dots" for q in quantities]
-        cells += [f"${_tex_cell(analysis.value_at('size', index))}$"] if sized else []
-        lines.append(" & ".join(cells) + " \\\\")
-    lines.append("\\hline")
+    entries = _entries(analysis, form)
+    values = [[_written_tex(analysis, q, index, form, edges) if fits else None for q in quantities]
+              + ([_tex_cell(analysis.value_at("size", index))] if sized else [])
+              for index in range(1, len(entries) + 1)]
     total = len(analysis)
-    cells = ["network", "", "", "", "", ""]
-    cells += [f"${_written_tex(analysis, q, total, form, edges)}$" for q in quantities]
-    cells += [f"${_tex_cell(analysis.size)}$"] if sized else []
-    lines.append(" & ".join(cells) + " \\\\")
+    totals: list[str | None] = [_written_tex(analysis, q, total, form, edges) for q in quantities]
+    totals += [_tex_cell(analysis.size)] if sized else []
+    names = [*(_TEX_HEADING[q] for q in quantities), *(["size"] if sized else [])]
+    layers = [[f"\\texttt{{{escape_tex(entry.name)}}}", escape_tex(entry.kind), *_tex_layer_cells(entry)]
+              for entry in entries]
+    headings = ["layer", "kind", "$k$", "$s$", "$p$", "$d$"]
+    wide = _table_width([headings + names, *(cells + [_math(v) for v in row] for cells, row in zip(layers, values)),
+                         ["network", "", "", "", "", "", *(_math(v) for v in totals)]]) > TABLE_WIDTH
+    if not wide:
+        lines = ["\\begin{tabular}{ll" + "c" * (len(headings) + len(names) - 2) + "}",
+                 " & ".join(headings + names) + " \\\\", "\\hline"]
+        for cells, row in zip(layers, values):
+            lines.append(" & ".join(cells + [_math(v) for v in row]) + " \\\\")
+        lines.append("\\hline")
+        lines.append(" & ".join(["network", "", "", "", "", "", *(_math(v) for v in totals)]) + " \\\\")
+        lines.append("\\end{tabular}")
+        return "\n".join(lines) + "\n"
+    # too wide for the page: the layers in one table, then one row per quantity, long values on several lines
+    lines = ["\\begin{tabular}{llcccc}", " & ".join(headings) + " \\\\", "\\hline"]
+    lines += [" & ".join(cells) + " \\\\" for cells in layers]
+    lines += ["\\end{tabular}", "", "\\medskip", ""]
+    labels = [*(cells[0] for cells in layers), "network"]
+    column = TABLE_WIDTH - 36.0 - max(_cell_width(label) for label in labels) - \
+        max(_cell_width(name) for name in names)
+    lines += ["\\begin{tabular}{lll}", "layer & & value \\\\", "\\hline"]
+    for label, row in zip(labels, [*values, totals]):
+        if all(v is None for v in row):
+            lines.append(f"{label} & & \\dots \\\\")
+            continue
+        for number, (name, value) in enumerate(zip(names, row)):
+            lines.append(f"{label if number == 0 else ''} & {name} & {_broken(value, column)} \\\\")
+        lines.append("\\hline")
     lines.append("\\end{tabular}")
     return "\n".join(lines) + "\n"
+
+
+#: How wide a table of :func:`latex_table` may be, in points: the text width of :func:`symrf.latex.wrap_document`'s
+#: page, less the paragraph indent and a margin for the estimate.
+TABLE_WIDTH = LINE_WIDTH
+
+
+def _math(value: str | None) -> str:
+    return "\\dots" if value is None else f"${value}$"
+
+
+def _cell_width(cell: str) -> float:
+    """About how wide a table cell is, in points (text, with ``$...$`` measured as math)."""
+    return tex_width(f"\\text{{{cell}}}")
+
+
+def _table_width(rows: list[list[str]]) -> float:
+    """About how wide a ``tabular`` of these cells is: its widest cell in each column, the space between columns
+    and the paragraph indent before it."""
+    columns = [max(_cell_width(row[i]) for row in rows if i < len(row)) for i in range(max(map(len, rows)))]
+    return sum(columns) + 12.0 * len(columns) + 15.0
+
+
+def _broken(value: str | None, width: float) -> str:
+    """A math cell on as many lines as it needs to be at most ``width`` points wide (a ``tabular`` inside the
+    cell), broken at ``+`` and ``-``."""
+    if value is None:
+        return "\\dots"
+    pieces = break_sum(value, width, width - 10.0)
+    if len(pieces) == 1:
+        return f"${value}$"
+    lines = [f"${pieces[0]}$", *(f"$\\quad {piece}$" for piece in pieces[1:])]
+    return "\\begin{tabular}[t]{@{}l@{}}" + " \\\\ ".join(lines) + "\\end{tabular}"
 
 
 _TEX_HEADING = {"rf": "$r$", "rf_min": "$r_{\\min}$", "jump": "$J$", "effective_padding": "$P$", "start": "start",
@@ -475,6 +547,48 @@ def html_table(analysis: Any) -> str:
     return "\n".join(out)
 
 
+#: Display environments that stand on their own in a derivation (MathJax refuses two of them inside one ``$$``).
+_DISPLAY_ENVIRONMENTS = frozenset(f"{name}{star}" for name in ("align", "alignat", "flalign", "gather", "multline",
+                                                               "equation", "eqnarray") for star in ("", "*"))
+_ENVIRONMENT = re.compile(r"\\(begin|end)\{([^{}]*)\}")
+
+
+def jupyter_latex(derivation: str) -> str:
+    r"""A derivation as Jupyter front ends typeset it: each display environment (``align*``, ``gather*``) bare, in
+    a paragraph of its own, and any math between them in ``$$``. MathJax (JupyterLab, Notebook, nbconvert's HTML)
+    finds bare environments in the text but refuses two of them inside one ``$$``; nbconvert's LaTeX takes them
+    as they are.
+
+    >>> print(jupyter_latex("\\begin{gather*}a\\end{gather*}\n\\begin{align*}b &= 1\\end{align*}"))
+    \begin{gather*}a\end{gather*}
+    <BLANKLINE>
+    \begin{align*}b &= 1\end{align*}
+    >>> jupyter_latex("l = 3")
+    '$$l = 3$$'
+    """
+    parts: list[str] = []
+    depth, start = 0, 0
+    for match in _ENVIRONMENT.finditer(derivation):
+        if match.group(2) not in _DISPLAY_ENVIRONMENTS:
+            continue
+        if match.group(1) == "begin":
+            if depth == 0:
+                parts.append(f"$${derivation[start:match.start()].strip()}$$")
+                start = match.start()
+            depth += 1
+        elif depth == 0:  # an \end without its \begin: leave the text as it is
+            return f"$${derivation.strip()}$$"
+        else:
+            depth -= 1
+            if depth == 0:
+                parts.append(derivation[start:match.end()].strip())
+                start = match.end()
+    if depth:
+        return f"$${derivation.strip()}$$"
+    parts.append(f"$${derivation[start:].strip()}$$")
+    return "\n\n".join(part for part in parts if part != "$$$$")
+
+
 def markdown_table(headings: list[str], rows: list[list[str]]) -> str:
     """A Markdown table of text cells (``|`` in a cell is escaped)."""
     lines = ["| " + " | ".join(headings) + " |", "|" + "|".join("---" for _ in headings) + "|"]
@@ -485,18 +599,183 @@ def markdown_table(headings: list[str], rows: list[list[str]]) -> str:
 
 def terminal_table(headings: list[str], rows: list[list[str]], totals: list[str] | None = None,
                    title: str | None = None, left: tuple[str, ...] = ("layer", "kind")) -> Any:
-    """A rich ``Table`` of text cells, with a bold totals row (rich is imported here, not at package import)."""
-    from rich.table import Table
+    """A table of text cells for rich to draw, with a bold totals row, that never breaks a name or a number.
 
-    table = Table(show_header=True, header_style="bold", title=title)
-    for heading in headings:
-        table.add_column(heading, justify="left" if heading in left else "right", overflow="fold")
-    for cells in rows:
-        table.add_row(*cells)
-    if totals is not None:
-        table.add_section()
-        table.add_row(*totals, style="bold")
-    return table
+    Drawn at the console's width: a rich ``Table`` when it fits, its wide cells broken only after an operator
+    (``*``, ``/``, ``×``) or before `` + ``, `` - ``, `` = `` and other words (:func:`wrap_cell`); one block per row
+    (its quantities one per line) when the columns would have to be narrower than their longest unbreakable piece or
+    a cell would take more than :data:`TALLEST_CELL` lines. rich is imported when it is drawn, not at package import.
+    """
+    return _TerminalTable(headings, rows, totals, title, left)
+
+
+#: Most lines a wrapped cell may take in a terminal table; taller cells switch the table to one block per row.
+TALLEST_CELL = 4
+
+#: Values packed side by side on one line in the one-block-per-row layout: at most this long, without spaces.
+_SHORT_CELL = 12
+
+
+def _pieces(cell: str, inner: bool = True) -> list[tuple[str, str]]:
+    """A cell cut where a line may break, as ``(separator, text)`` pairs: at a space that does not follow an
+    operator (so ``+``, ``-`` and ``=`` start the next line), and with ``inner`` also after a single ``*``, a ``/``
+    or a ``×``; the separator (a space, or nothing) is dropped where the line breaks. Names and numbers are never
+    cut."""
+    pieces: list[tuple[str, str]] = []
+    start, separator = 0, ""
+    last = len(cell) - 1
+    for i, char in enumerate(cell):
+        if char == " ":
+            if 0 < i and cell[i - 1] not in " +-=":
+                pieces.append((separator, cell[start:i]))
+                start, separator = i + 1, " "
+        elif inner and i < last and cell[i + 1] != " " and (char in "/×" or (
+                char == "*" and cell[i + 1] != "*" and (i == 0 or cell[i - 1] != "*"))):
+            pieces.append((separator, cell[start:i + 1]))
+            start, separator = i + 1, ""
+    pieces.append((separator, cell[start:]))
+    return [(separator, text) for separator, text in pieces if text]
+
+
+def wrap_cell(cell: str, width: int) -> list[str]:
+    """The lines of a cell wrapped to ``width``: before `` + ``, `` - ``, `` = `` and at other spaces, and inside a
+    term (after ``*``, ``/``, ``×``) only where the term is wider than ``width``; a name or number wider than
+    ``width`` stays whole on its own line.
+
+    >>> wrap_cell("d_1*(k_1 - 1) + d_2*s_1*(k_2 - 1) + 1", 24)
+    ['d_1*(k_1 - 1)', '+ d_2*s_1*(k_2 - 1) + 1']
+    >>> wrap_cell("s_1*s_2*s_3", 8)
+    ['s_1*s_2*', 's_3']
+    """
+    pieces: list[tuple[str, str]] = []
+    for separator, text in _pieces(cell, inner=False):
+        if len(text) + (len(separator) if pieces else 0) <= width:
+            pieces.append((separator, text))
+        else:  # a term wider than a line: cut inside it too
+            inside = _pieces(text)
+            pieces += [(separator, inside[0][1]), *inside[1:]]
+    lines: list[str] = []
+    line = ""
+    for separator, text in pieces:
+        if not line:
+            line = text
+        elif len(line) + len(separator) + len(text) <= width:
+            line += separator + text
+        else:
+            lines.append(line)
+            line = text
+    return [*lines, line]
+
+
+def _longest_piece(cell: str) -> int:
+    return max((len(text) for _, text in _pieces(cell)), default=0)
+
+
+class _TerminalTable:
+    """What :func:`terminal_table` returns: rich asks it to draw itself at the console's width."""
+
+    def __init__(self, headings: list[str], rows: list[list[str]], totals: list[str] | None, title: str | None,
+                 left: tuple[str, ...]) -> None:
+        self.headings, self.rows, self.totals, self.title, self.left = headings, rows, totals, title, left
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        width = options.max_width
+        table = self.table(width)
+        if table is not None:
+            yield table
+        else:
+            yield from self.blocks(width)
+
+    @property
+    def body(self) -> list[list[str]]:
+        return [*self.rows, *([self.totals] if self.totals is not None else [])]
+
+    def widths(self, width: int) -> list[int] | None:
+        """Column widths that fit ``width`` (rich's default box: a border and a space either side of each
+        column), or None when some column would be narrower than its longest unbreakable piece."""
+        headings, body = self.headings, self.body
+        room = width - 3 * len(headings) - 1
+        natural = [max(len(h), *(len(cells[i]) for cells in body)) for i, h in enumerate(headings)]
+        if sum(natural) <= room:
+            return natural
+        least = [max(max(map(len, h.split())), *(_longest_piece(cells[i]) for cells in body))
+                 for i, h in enumerate(headings)]
+        if sum(least) > room:
+            return None
+        widths = list(least)
+        spare = room - sum(least)
+        for i in sorted(range(len(widths)), key=lambda i: natural[i] - least[i]):  # narrow columns whole first
+            if natural[i] - widths[i] <= spare:
+                spare -= natural[i] - widths[i]
+                widths[i] = natural[i]
+        for _ in range(spare):  # the rest a character at a time, to the column that lacks most
+            lacking = max(range(len(widths)), key=lambda i: natural[i] - widths[i])
+            if natural[lacking] <= widths[lacking]:
+                break
+            widths[lacking] += 1
+        return widths
+
+    def table(self, width: int) -> Any:
+        """The rich ``Table``, its cells wrapped at operators, or None when it does not fit ``width``."""
+        from rich.table import Table
+        from rich.text import Text
+
+        widths = self.widths(width)
+        if widths is None:
+            return None
+        wrapped = [[wrap_cell(cell, w) for cell, w in zip(cells, widths)] for cells in self.body]
+        if max((len(lines) for cells in wrapped for lines in cells), default=1) > TALLEST_CELL:
+            return None
+        heads = [wrap_cell(h, w) for h, w in zip(self.headings, widths)]
+        table = Table(show_header=True, header_style="bold", title=self.title)
+        for i, (heading, w) in enumerate(zip(self.headings, widths)):
+            broken = any(len(cells[i]) > 1 for cells in wrapped)
+            table.add_column("\n".join(heads[i]), justify="left" if heading in self.left or broken else "right",
+                             width=w, no_wrap=True)
+        for number, cells in enumerate(wrapped):
+            if self.totals is not None and number == len(self.rows):
+                table.add_section()
+            style = "bold" if self.totals is not None and number == len(self.rows) else ""
+            table.add_row(*(Text("\n".join(lines)) for lines in cells), style=style)
+        return table
+
+    def blocks(self, width: int) -> list[Any]:
+        """One block per row: its names in bold, its short values side by side, then one line per quantity with the
+        value wrapped at operators under the value column."""
+        from rich.text import Text
+
+        headings, body = self.headings, self.body
+        names = [i for i, h in enumerate(headings) if h in self.left]
+        others = [i for i in range(len(headings)) if i not in names]
+        packed: list[int] = []  # the leading columns of short values, side by side
+        for i in others:
+            if not all(len(cells[i]) <= _SHORT_CELL and " " not in cells[i] for cells in body):
+                break
+            packed.append(i)
+        rest = [i for i in others if i not in packed]
+        label = max((len(headings[i]) for i in rest), default=0)
+        indent = 2 + label + 2
+        out: list[Any] = [Text(self.title, style="bold")] if self.title else []
+        for number, cells in enumerate(body):
+            if self.totals is not None and number == len(self.rows):
+                out.append(Text("─" * max(1, min(width, 40))))
+            out.append(Text("  ".join(cells[i] for i in names if cells[i]), style="bold"))
+            pairs = [f"{headings[i]} {cells[i]}" for i in packed if cells[i]]
+            line = ""
+            for pair in pairs:
+                if line and len(line) + 3 + len(pair) > width - 2:
+                    out.append(Text("  " + line))
+                    line = ""
+                line = f"{line}   {pair}" if line else pair
+            if line:
+                out.append(Text("  " + line))
+            for i in rest:
+                if not cells[i]:
+                    continue
+                lines = wrap_cell(cells[i], max(1, width - indent))
+                out.append(Text(f"  {headings[i].ljust(label)}  {lines[0]}"))
+                out += [Text(" " * indent + line) for line in lines[1:]]
+        return out
 
 
 def rich_table(analysis: Any, title: str | None = None) -> Any:

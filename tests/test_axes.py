@@ -123,12 +123,12 @@ def test_a_2d_symbolic_chain_and_substitution():
 @given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 3), st.integers(1, 3),
                           st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=6))
 def test_per_axis_values_equal_two_1d_analyses(layers):
-    net = Network.of([conv((kh, kw), s=(sh, sw), p=(ph, pw)) if (kh, sh, ph) != (kw, sw, pw) else conv(kh, sh, ph)
+    net = Network.of([conv((kh, kw), s=(sh, sw), p=(ph, pw)) if (kh, sh, ph) != (kw, sw, pw) else conv(kh, sh, p=ph)
                       for kh, kw, sh, sw, ph, pw in layers])
     both = analyze(net)
     if net.axis_count == 1:
         return
     for axis in range(2):
-        alone = analyze(Network.of([conv(v[axis], v[2 + axis], v[4 + axis]) for v in layers]))
+        alone = analyze(Network.of([conv(v[axis], v[2 + axis], p=v[4 + axis]) for v in layers]))
         assert both.rf[axis] == alone.rf and both.effective_padding[axis] == alone.effective_padding
         assert both.jump[axis] == alone.jump

@@ -72,7 +72,7 @@ layer_strategy = st.tuples(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(layer_strategy, min_size=1, max_size=12))
 def test_matches_brute_force_oracle(params):
-    analysis = analyze([conv(k, s, p, d) for k, s, p, d in params])
+    analysis = analyze([conv(k, s, p=p, d=d) for k, s, p, d in params])
     expected = walk_back(params)
     assert analysis.rf == expected["rf"]
     assert analysis.start == expected["start"]
@@ -85,14 +85,14 @@ def test_matches_brute_force_oracle(params):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(layer_strategy, min_size=1, max_size=6), st.integers(0, 5))
 def test_other_features_shift_by_the_jump(params, feature):
-    analysis = analyze([conv(k, s, p, d) for k, s, p, d in params])
+    analysis = analyze([conv(k, s, p=p, d=d) for k, s, p, d in params])
     pixels = dependency_set(params, feature)
     first, last = analysis.input_interval(feature)
     assert (min(pixels), max(pixels)) == (first, last)
 
 
 def _symbolic_chain(length: int) -> str:
-    return ", ".join(f"conv(k_{i}, s_{i}, p_{i}, d_{i})" for i in range(1, length + 1))
+    return ", ".join(f"conv(k_{i}, s_{i}, p=p_{i}, d=d_{i})" for i in range(1, length + 1))
 
 
 @settings(max_examples=40, deadline=None)
@@ -102,7 +102,7 @@ def test_symbolic_equals_numeric_after_substitution(params):
     values = {"N": 10**7}
     for i, (k, s, p, d) in enumerate(params, start=1):
         values.update({f"k_{i}": k, f"s_{i}": s, f"p_{i}": p, f"d_{i}": d})
-    numeric = analyze([conv(k, s, p, d) for k, s, p, d in params], input_size=10**7)
+    numeric = analyze([conv(k, s, p=p, d=d) for k, s, p, d in params], input_size=10**7)
     by_name = {sym.name: sym for sym in symbolic.free_symbols}
     mapping = {by_name[name]: value for name, value in values.items()}
     for quantity in ("rf", "jump", "effective_padding", "start", "center", "size"):
@@ -146,7 +146,7 @@ def test_api_and_spec_build_the_same_objects():
 def test_random_long_numeric_chain_matches_oracle():
     rng = random.Random(7)
     params = [(rng.randint(1, 7), rng.choice([1, 1, 1, 2]), rng.randint(0, 3), rng.randint(1, 3)) for _ in range(300)]
-    analysis = analyze([conv(*p) for p in params])
+    analysis = analyze([conv(k, s, p=p, d=d) for k, s, p, d in params])
     expected = walk_back(params)
     assert (analysis.rf, analysis.start, analysis.jump) == (expected["rf"], expected["start"], expected["jump"])
 
@@ -157,7 +157,7 @@ def test_inlined_numeric_loop_matches_the_recurrence_functions(params):
     from symrf import recurrence as rec
 
     rf, jump, padding = 1, 1, 0
-    analysis = analyze([conv(k, s, p, d) for k, s, p, d in params]) if params else None
+    analysis = analyze([conv(k, s, p=p, d=d) for k, s, p, d in params]) if params else None
     for index, (k, s, p, d) in enumerate(params, start=1):
         rf = rec.next_rf(rf, rec.effective_kernel(k, d), jump)
         padding = rec.next_effective_padding(padding, p, jump)
@@ -175,7 +175,7 @@ def test_named_layers_do_not_use_up_automatic_names():
 @given(st.lists(st.tuples(st.sampled_from(["k_{i}", "3", "1"]), st.sampled_from(["s_{i}", "1", "2"]),
                           st.sampled_from(["p_{i}", "0", "1"])), min_size=1, max_size=8))
 def test_nested_text_equals_flat_value_on_mixed_chains(choices):
-    spec = ", ".join(f"conv({k.replace('{i}', str(i))}, {s.replace('{i}', str(i))}, {p.replace('{i}', str(i))})"
+    spec = ", ".join(f"conv({k.replace('{i}', str(i))}, {s.replace('{i}', str(i))}, p={p.replace('{i}', str(i))})"
                      for i, (k, s, p) in enumerate(choices, start=1))
     analysis = analyze(spec)
     if analysis.is_numeric:
@@ -195,10 +195,10 @@ def test_a_name_shared_by_several_layers_is_ambiguous():
 
 
 def test_symbolic_sizes_collapse_nested_floors():
-    analysis = analyze("conv(3, 2, 1), pool(2), conv(k, s)", input_size="N")
+    analysis = analyze("conv(3, 2, p=1), pool(2), conv(k, s)", input_size="N")
     n, k, s = (sympy.Symbol(name, integer=True, positive=True) for name in "Nks")
     assert analysis.size.count(sympy.floor) == 1
     assert sympy.simplify(analysis.size - (sympy.floor((n - 4 * k + 1) / (4 * s)) + 1)) == 0
     for value in range(9, 60):
         assert analysis.size.xreplace({n: value, k: 2, s: 3}) == analyze(
-            "conv(3, 2, 1), pool(2), conv(2, 3)", input_size=value).size
+            "conv(3, 2, p=1), pool(2), conv(2, 3)", input_size=value).size

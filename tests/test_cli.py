@@ -70,7 +70,7 @@ def test_table_markdown_latex_and_spec_file(tmp_path):
 
 
 def test_derive_options():
-    result = run("derive", "conv(3, 2, 1)", "--jump", "--center", "--document")
+    result = run("derive", "conv(3, 2, p=1)", "--jump", "--center", "--document")
     assert result.exit_code == 0
     assert result.stdout.startswith("\\documentclass") and "J_{1}" in result.stdout and "c_{1}" in result.stdout
 
@@ -92,7 +92,7 @@ BAD_INPUTS = [
     (["rf", ""], "empty"),
     (["rf", "conv(5)", "--input-size", "3"], "empty"),
     (["rf", "conv(3)", "--input-size", "0"], "positive"),
-    (["rf", "conv(3)", "--input-size", "__import__('os')"], "not allowed"),
+    (["rf", "conv(3)", "--input-size", "__import__('os')"], "is not a size"),
     (["rf", "conv(3)", "--json", "--latex"], "at most one"),
     (["derive", "conv(0)"], "kernel must be positive"),
 ]

@@ -61,7 +61,7 @@ def layers(draw, symbolic: bool):
     kind = draw(st.sampled_from(("conv", "pool")))
     k, s = draw(values("k", 1, 7, symbolic)), draw(values("s", 1, 3, symbolic))
     p, d = draw(values("p", 0, 3, symbolic)), draw(values("d", 1, 3, symbolic))
-    return (symrf.conv if kind == "conv" else symrf.pool)(k, s, p, d)
+    return (symrf.conv if kind == "conv" else symrf.pool)(k, s, p=p, d=d)
 
 
 def chains(symbolic: bool):
@@ -123,7 +123,7 @@ def test_symbolic_chains_with_a_symbolic_input_size_agree_with_the_graph_engine(
 
 
 def spec_layer(kind: str, k: object, s: int, p: object, d: int) -> str:
-    return f"{kind}({k}, {s}, {p}, {d})"
+    return f"{kind}({k}, {s}, p={p}, d={d})"
 
 
 @st.composite

@@ -184,7 +184,7 @@ def test_cost_is_linear_in_the_number_of_residual_blocks():
 def _plain_layer(draw, stride: int):
     kind = draw(st.sampled_from(["conv", "pool"]))
     k = draw(st.integers(1, 5))
-    return (conv if kind == "conv" else pool)(k, stride, draw(st.integers(0, 2)), draw(st.integers(1, 2)))
+    return (conv if kind == "conv" else pool)(k, stride, p=draw(st.integers(0, 2)), d=draw(st.integers(1, 2)))
 
 
 @st.composite

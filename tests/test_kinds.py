@@ -39,7 +39,7 @@ def test_same_padding_without_an_input_size():
 def test_valid_is_no_padding_and_padding_modes_are_for_conv_and_pool():
     assert conv(3, p="valid") == conv(3) and pool(3, 2, p="VALID") == pool(3, 2)
     with pytest.raises(SymrfError, match="padding 'same' applies to conv and pool layers only"):
-        convt(3, 2, "same")
+        convt(3, 2, p="same")
     with pytest.raises(SymrfError, match="'same' and 'valid' are padding modes"):
         conv("same")
 
@@ -55,7 +55,7 @@ def test_same_padding_in_a_graph_needs_the_size_at_the_layer():
 
 
 def test_transposed_convolution_phases():
-    a = analyze("convt(4, 2, 1)")
+    a = analyze("convt(4, 2, p=1)")
     assert a.jump == sympy.Rational(1, 2)
     # output y reads x = (y + 1 - j)/2: y = 0 reads {0}... by phase: two inputs each, shifted by half a pixel
     assert [(p.phase, p.rf, p.start) for p in a.phases] == [(0, 2, -1), (1, 2, 0)]
@@ -75,7 +75,7 @@ def test_upsampling_then_downsampling_returns_to_one_phase():
 
 
 def test_rf_after_upsampling_is_the_largest_over_phases():
-    a = analyze("conv(3, 2), convt(3, 2, 1), conv(3)")
+    a = analyze("conv(3, 2), convt(3, 2, p=1), conv(3)")
     assert [p.rf for p in a.phases] == [5, 7] and a.rf == 7
     assert a.output.phases[1].start == 0
 
@@ -98,7 +98,7 @@ def test_up_layers_need_numbers():
 
 
 def test_sizes_of_transposed_convolutions():
-    assert analyze("convt(4, 2, 1)", input_size=16).size == 32
+    assert analyze("convt(4, 2, p=1)", input_size=16).size == 32
     assert analyze("upsample(3)", input_size=5).size == 15
 
 
@@ -133,14 +133,14 @@ def down_layers(draw, stride: int):
     kind = draw(st.sampled_from([conv, pool]))
     padding = draw(st.sampled_from([0, 1, 2, "same"]))
     kernel = draw(st.integers(1, 4))
-    return kind(kernel, stride, padding, draw(st.integers(1, 2)) if padding != "same" else 1)
+    return kind(kernel, stride, p=padding, d=draw(st.integers(1, 2)) if padding != "same" else 1)
 
 
 @st.composite
 def up_layers(draw):
     if draw(st.booleans()):
         return upsample(draw(st.integers(1, 3)))
-    return convt(draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(0, 2)), draw(st.integers(1, 2)))
+    return convt(draw(st.integers(1, 4)), draw(st.integers(1, 3)), p=draw(st.integers(0, 2)), d=draw(st.integers(1, 2)))
 
 
 @st.composite
@@ -149,8 +149,8 @@ def sized(draw, stride: int):
     kind = draw(st.sampled_from([conv, pool]))
     kernel = draw(st.integers(1, 4))
     if stride == 1 and kernel % 2 and draw(st.booleans()):
-        return kind(kernel, 1, kernel // 2)
-    return kind(kernel, stride, "same")
+        return kind(kernel, 1, p=kernel // 2)
+    return kind(kernel, stride, p="same")
 
 
 @st.composite
@@ -159,7 +159,7 @@ def branch(draw, stride: int):
     items = [draw(sized(1)) for _ in range(draw(st.integers(0, 2)))]
     pattern = draw(st.sampled_from(["plain", "up-down"]))
     if pattern == "up-down":
-        items += [draw(st.sampled_from([upsample(2), convt(2, 2), convt(4, 2, 1)])), draw(sized(2 * stride))]
+        items += [draw(st.sampled_from([upsample(2), convt(2, 2), convt(4, 2, p=1)])), draw(sized(2 * stride))]
     elif stride > 1:
         items.insert(draw(st.integers(0, len(items))), draw(sized(stride)))
     return items

@@ -13,7 +13,7 @@ from symrf.segments import Summary, summarize
 from symrf.solving import _repeat
 from symrf.symbols import symbol
 
-layers = st.builds(lambda k, s, p, d: conv(k, s, p, d), st.integers(1, 7), st.integers(1, 3), st.integers(0, 3),
+layers = st.builds(lambda k, s, p, d: conv(k, s, p=p, d=d), st.integers(1, 7), st.integers(1, 3), st.integers(0, 3),
                    st.integers(1, 3))
 
 
@@ -32,7 +32,7 @@ def test_numeric_chain_loop_equals_the_folded_segments(chain):
 @given(st.lists(st.tuples(st.sampled_from(["k_1", "k_2", 3]), st.sampled_from(["s_1", 1, 2]),
                           st.sampled_from(["p_1", 0, 1])), min_size=1, max_size=5))
 def test_strided_sums_of_symbolic_chains_equal_the_segments(values):
-    chain = Network.of([conv(k, s, p) for k, s, p in values])
+    chain = Network.of([conv(k, s, p=p) for k, s, p in values])
     analysis = analyze(chain)
     summary = summarize(chain)
     assert sympy.expand(analysis.rf - 1 - summary.span) == 0

@@ -26,7 +26,7 @@ growing_blocks = st.lists(layers, min_size=1, max_size=3).filter(lambda b: any(k
 
 
 def spec_of(block) -> str:
-    return ", ".join(f"conv({k}, {s}, {p}, {d})" for k, s, p, d in block)
+    return ", ".join(f"conv({k}, {s}, p={p}, d={d})" for k, s, p, d in block)
 
 
 def rf_of(spec: str, n: int) -> int:
@@ -225,7 +225,7 @@ def test_symbolic_answers_for_a_kernel_and_a_nested_count():
 QUESTIONS = [
     ("conv(3), pool(2, 2)", 224, None),
     ("conv(3)", 10**30, None),
-    ("conv(7, 2, 3), pool(3, 2, 1), n * [conv(3), conv(3), pool(2)]", 224, None),
+    ("conv(7, 2, p=3), pool(3, 2, p=1), n * [conv(3), conv(3), pool(2)]", 224, None),
     ("n * [conv(k, s)]", "T", None),
     ("n * [conv(k, s, d=d)]", 500, None),
     ("conv(k), pool(2), conv(k)", 100, None),
