@@ -482,6 +482,19 @@ def tex_width(text: str, style: str = "D") -> float:
     >>> round(tex_width("l_{1} &= 1 + (3 - 1) = 3"))
     86
     """
+    if len(text) > _MEASURED_LENGTH:  # far wider than a line anyway: a cheap overestimate (markup counts too)
+        return _WIDE_CHARACTER * len(text)
+    return _measured(text, style)
+
+
+#: Longest text measured glyph by glyph; longer texts (which never fit on a line) are estimated from their length.
+_MEASURED_LENGTH = 600
+#: Points per character of the estimate: wider than any glyph of the measured texts on average.
+_WIDE_CHARACTER = 5.0
+
+
+@lru_cache(maxsize=65536)
+def _measured(text: str, style: str) -> float:
     return _Width(text).math(0, len(text), style)
 
 

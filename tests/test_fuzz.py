@@ -275,6 +275,8 @@ def run_cli(arguments: list[str], cwd: Path) -> tuple[int, str, str, float]:
                               env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                               preexec_fn=_guard if resource is not None else None)
     except subprocess.TimeoutExpired:
+        done = None
+    if done is None:  # failed outside the handler, so that the failure is the same each time (no chained context)
         pytest.fail(f"timeout: no answer within {TIMEOUT:.0f} s for: symrf {' '.join(map(repr, arguments))}")
     seconds = time.perf_counter() - start
     decode = lambda data: data.decode("utf-8", "backslashreplace")  # noqa: E731
@@ -373,14 +375,17 @@ def exercise(spec: str, input_size: object) -> None:
 def test_api_on_fuzzed_specs(spec: str, input_size: object):
     note(f"symrf.analyze(parse({spec!r}), {input_size!r})")
     start = time.perf_counter()
+    failure = None
     try:
         with time_limit(API_ALARM), memory_limit(API_MEMORY):
             exercise(spec, input_size)
     except SymrfError:
         pass
     except _Alarm:
-        pytest.fail(f"timeout: no answer within {API_ALARM} s for {spec!r} (input size {input_size!r})")
+        failure = f"timeout: no answer within {API_ALARM} s"
     except MemoryError:
-        pytest.fail(f"memory: more than {API_MEMORY >> 30} GiB for {spec!r} (input size {input_size!r})")
+        failure = f"memory: more than {API_MEMORY >> 30} GiB"
+    if failure is not None:  # failed outside the handlers, so that the failure is the same each time
+        pytest.fail(f"{failure} for {spec!r} (input size {input_size!r})")
     seconds = time.perf_counter() - start
     assert seconds < API_SECONDS, f"{seconds:.1f} s (more than {API_SECONDS:.0f} s) for {spec!r}"
