@@ -32,7 +32,7 @@ import sympy
 
 from . import tables
 from .axes import axis_names
-from .errors import SymrfError, quoted
+from .errors import SymrfError, printable, quoted
 from .layers import as_value
 from .symbols import Value
 
@@ -90,6 +90,13 @@ class Analysis(ABC):
 
     network: Any
     input_size: Any = None
+
+    def __init_subclass__(cls, **options: Any) -> None:
+        """An engine's printers refuse values too long to write with a :class:`SymrfError` (:func:`printable`)."""
+        super().__init_subclass__(**options)
+        for name in ("latex", "to_dict", "__repr__"):
+            if name in cls.__dict__:
+                setattr(cls, name, printable(cls.__dict__[name]))
 
     # -- totals ----------------------------------------------------------------------------------------------
 
@@ -297,6 +304,7 @@ class Analysis(ABC):
     def latex(self, **options: Any) -> str:
         """The step-by-step LaTeX derivation (``document=True`` for a standalone document)."""
 
+    @printable
     def to_dict(self, form: str = "auto", edges: bool = False, paths: bool = False,
                 copies: bool = False) -> dict[str, Any]:
         """The analysis as one JSON-ready object (what ``symrf rf --json`` prints): totals, ``aligned``,
@@ -315,6 +323,7 @@ class Analysis(ABC):
         except SymrfError:
             return None
 
+    @printable
     def _repr_html_(self) -> str:
         """What Jupyter shows: the table of rows, warnings and notes, and under them the derivation, folded in a
         ``<details>`` element for Jupyter's MathJax to typeset. A network of more than :data:`JUPYTER_ROWS` rows, or
@@ -334,6 +343,7 @@ class Analysis(ABC):
         return table + "\n<details><summary>derivation</summary>\n" + html.escape(derivation, quote=False) + \
             "\n</details>"
 
+    @printable
     def __repr__(self) -> str:
         shown = ", ".join(f"{q}={getattr(self, q)}" for q in ("rf", "jump", "effective_padding"))
         return f"{type(self).__name__}({shown})"

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from functools import wraps
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from typer.core import TyperGroup
@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 from . import __version__
 from .analysis import Analysis
 from .dispatch import analyze
-from .errors import SymrfError, quoted
+from .errors import SymrfError, message_line, quoted
 from .spec import parse, parse_value, read_spec
 
 #: The worked example that ``symrf derive`` derives when no spec is given.
@@ -79,7 +79,7 @@ FormOption = Annotated[
 def fail(message: str) -> None:
     """Print ``message`` as one line on stderr and exit with code 2."""
     _replace_unencodable()
-    sys.stderr.write(f"symrf: error: {' '.join(message.split())}\n")
+    sys.stderr.write(f"symrf: error: {message_line(message)}\n")
     raise typer.Exit(code=2)
 
 
@@ -151,23 +151,30 @@ def report(analysis: Analysis, style: str, form: str = "auto", edges: bool = Fal
     """Print any analysis in ``style`` (text, json, latex, markdown); warnings and notes go to stderr."""
     from . import tables
 
-    for warning in analysis.warnings:
-        sys.stderr.write(f"symrf: warning: {warning}\n")
-    for note in analysis.notes:
-        sys.stderr.write(f"symrf: note: {note}\n")
+    # everything is rendered before anything is printed: an error (a value too long to print) is then the only line
+    text: str | None = None
+    rows: tuple[list[str], list[list[str]], list[str]] | None = None
     if style == "json":
-        echo(json.dumps(analysis.to_dict(form, edges, paths, copies), indent=2))
+        text = json.dumps(analysis.to_dict(form, edges, paths, copies), indent=2)
     elif style == "latex":
-        echo(tables.latex_table(analysis, form, edges))
+        text = tables.latex_table(analysis, form, edges)
     elif style == "markdown":
-        echo(tables.markdown(analysis, form, edges, copies))
+        text = tables.markdown(analysis, form, edges, copies)
     else:
-        tables.show_table(*tables.text_rows(analysis, form, edges, copies), title=title)
-        if paths:
-            for merge in analysis.merges:
-                arriving = "; ".join(f"{p.label}: rf {p.rf}, eff. pad {p.effective_padding}, centre {p.center}"
-                                     for p in merge.paths)
-                echo(f"{merge.name} <- {arriving}")
+        rows = tables.text_rows(analysis, form, edges, copies)
+    for warning in analysis.warnings:
+        sys.stderr.write(f"symrf: warning: {message_line(warning)}\n")
+    for note in analysis.notes:
+        sys.stderr.write(f"symrf: note: {message_line(note)}\n")
+    if rows is None:
+        echo(cast(str, text))
+        return
+    arrivals = [f"{merge.name} <- " + "; ".join(f"{p.label}: rf {p.rf}, eff. pad {p.effective_padding}, centre "
+                                                f"{p.center}" for p in merge.paths)
+                for merge in analysis.merges] if paths else []
+    tables.show_table(*rows, title=title)
+    for line in arrivals:
+        echo(line)
 
 
 @app.command("rf")
@@ -399,7 +406,7 @@ def main() -> None:
             raise
         context = getattr(exc, "ctx", None)
         command = getattr(context, "command_path", None) or "symrf"
-        message = " ".join(str(format_message()).split())
+        message = message_line(str(format_message()))
         sys.stderr.write(f"symrf: error: {message} (see '{command} --help')\n")
         sys.exit(getattr(exc, "exit_code", 2) or 2)
     sys.exit(code if isinstance(code, int) else 0)

@@ -243,9 +243,9 @@ class ClosedFormAnalysis(Analysis):
             return None
         body = item.body
 
-        def step(one: Value) -> Value:
+        def step(one: Value) -> Value | None:
             analysis = ClosedFormAnalysis(body, one) if body.has_repeats else ChainAnalysis(body, one)
-            return cast(Value, analysis.size)
+            return analysis.size
 
         found = rec.repeated_size(step, size, item.count, name)
         if found is None:

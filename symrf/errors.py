@@ -7,12 +7,23 @@ single sentence that says what is wrong and where.
 
 from __future__ import annotations
 
+import re
 import reprlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
-__all__ = ["EmptyOutputError", "LayerError", "SpecError", "SymrfError", "UnreachableError", "quoted", "shorten"]
+__all__ = ["EmptyOutputError", "LayerError", "SpecError", "SymrfError", "UnreachableError", "message_line", "printable",
+           "quoted", "shorten"]
 
 #: How many characters of a user's value a message shows (see :func:`shorten`).
 SHOWN = 60
+
+#: Longest message line printed (see :func:`message_line`), and longest run of digits shown whole in it.
+MESSAGE_LIMIT = 1_000
+DIGITS_SHOWN = 40
+
+_LONG_NUMBER = re.compile(rf"\d{{{DIGITS_SHOWN + 1},}}")
 
 
 def shorten(text: str, limit: int = SHOWN) -> str:
@@ -25,6 +36,17 @@ def shorten(text: str, limit: int = SHOWN) -> str:
     if len(head) <= limit and len(text) <= 4 * limit:
         return head
     return head[: limit - 3].rstrip() + "..."
+
+
+def message_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A message as one printed line: whitespace runs as one space, numbers longer than :data:`DIGITS_SHOWN` digits
+    cut to their first digits and their length, and the whole at most ``limit`` characters (cut with an ellipsis).
+
+    >>> message_line("size 224,\\n smaller than " + "1" + "0" * 100)
+    'size 224, smaller than 100000000000000000000000... (101 digits)'
+    """
+    text = _LONG_NUMBER.sub(lambda found: f"{found.group()[:24]}... ({len(found.group()):,} digits)", text)
+    return shorten(text, limit)
 
 
 class _Shown(reprlib.Repr):
@@ -80,3 +102,31 @@ class EmptyOutputError(SymrfError):
 
 class UnreachableError(SymrfError):
     """A target can never be reached (for instance a repeated block whose receptive field never grows)."""
+
+
+#: Most decimal digits of a printed integer (Python refuses to write more than 4,300 by default).
+PRINTED_DIGITS = 4_300
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def too_long_to_print() -> SymrfError:
+    """The error for a result with more than :data:`PRINTED_DIGITS` digits."""
+    return SymrfError(f"a result has more than {PRINTED_DIGITS:,} digits, too many to print; use fewer strided "
+                      "layers or symbols")
+
+
+def printable(method: _F) -> _F:
+    """``method`` (a printer) with Python's refusal to write an integer of more than :data:`PRINTED_DIGITS` digits
+    turned into a :class:`SymrfError` that says so (the value itself is exact; only its text is refused)."""
+
+    @wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except ValueError as exc:
+            if isinstance(exc, SymrfError) or "integer string conversion" not in str(exc):
+                raise
+            raise too_long_to_print() from None
+
+    return wrapper  # type: ignore[return-value]

@@ -585,35 +585,60 @@ class _Sweep:
     # -- repeated blocks ---------------------------------------------------------------------------------------
 
     def repeat(self, index: int, state: _State, item: Repeat) -> _State:
+        """A repeated block acts like one layer (:func:`_repeated`). A block that pools globally sees a different
+        input size in its first copy than in the others (a global pooling's output has size 1, so every later copy
+        gets the same input): the first copy is followed on its own and the others repeated."""
         name = self.plan.names[index]
         if state.phases is not None:
             raise LayerError(f"{name}: a block repeated a symbolic number of times cannot follow up-sampling")
         body = _Plan()
         end = _lower(item.body.items, 0, body)
-        inner = _Sweep(body, None, self.strict)
-        self.notes.extend(f"{name}: {note}" for note in inner.notes)
-        self.warnings.extend(f"{name}: {warning}" for warning in inner.warnings)
         if isinstance(item.count, sympy.Expr) and item.count.free_symbols:
             self.note(hidden_rows_note(name, item))
+        count = item.count
+        size = state.size
+        if count != 0 and _pools_globally(item.body):
+            first = self.block(name, body, end, size)
+            aligned = None if state.aligned is None or first.aligned is None else state.aligned and first.aligned
+            state = _step(state, first.rf, first.rf_min, first.jump, first.padding, first.padding_min, aligned,
+                          first.size)
+            count, size = (count - 1 if type(count) is int else sympy.expand(count - 1)), first.size
+            if count == 0:
+                return state
+            try:  # the input of every later copy: fixed, so no size changes
+                block = self.block(name, body, end, size)
+            except EmptyOutputError as exc:
+                raise EmptyOutputError(f"{name}: copy 2 of {item.count}: {exc}") from None
+        else:
+            block = self.block(name, body, end, None)
+            if size is not None:
+                size = self.repeated_size(item, size, name)
+        rf, padding, jump = _repeated(block.rf, block.padding, block.jump, count)
+        rf_min, padding_min, _ = _repeated(block.rf_min, block.padding_min, block.jump, count)
+        aligned = None if state.aligned is None or block.aligned is None else state.aligned and block.aligned
+        return _step(state, rf, rf_min, jump, padding, padding_min, aligned, size)  # the block acts like one layer
+
+    def block(self, name: str, body: _Plan, end: int, size: Value | None) -> _State:
+        """One copy of a repeated block, from an input of size ``size`` (None: not followed); its notes and
+        warnings are kept, prefixed with the name of the repetition."""
+        inner = _Sweep(body, size, self.strict)
+        for note in inner.notes:
+            self.note(f"{name}: {note}")
+        for warning in inner.warnings:
+            if f"{name}: {warning}" not in self.warnings:
+                self.warnings.append(f"{name}: {warning}")
         block = inner.states[end]
         if block.phases is not None:
             raise LayerError(f"{name}: a block repeated a symbolic number of times cannot up-sample")
-        count = item.count
-        rf, padding, jump = _repeated(block.rf, block.padding, block.jump, count)
-        rf_min, padding_min, _ = _repeated(block.rf_min, block.padding_min, block.jump, count)
-        size = None
-        if state.size is not None:
-            size = self.repeated_size(item, state.size, name)
-        aligned = None if state.aligned is None or block.aligned is None else state.aligned and block.aligned
-        return _step(state, rf, rf_min, jump, padding, padding_min, aligned, size)  # the block acts like one layer
+        return block
 
     def repeated_size(self, item: Repeat, size: Value, name: str) -> Value | None:
         """The size after a repeated block (:func:`symrf.recurrence.repeated_size`), or None with a note."""
         body = _Plan()
         end = _lower(item.body.items, 0, body)
 
-        def step(one: Value) -> Value:
-            return cast(Value, _Sweep(body, one, self.strict).states[end].size)
+        def step(one: Value) -> Value | None:
+            return _Sweep(body, one, self.strict).states[end].size
 
         found = rec.repeated_size(step, size, item.count, name)
         if found is None:
@@ -623,6 +648,21 @@ class _Sweep:
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
+
+
+def _pools_globally(network: Network) -> bool:
+    """Whether a global pooling occurs in ``network`` at any depth (its output size then no longer depends on the
+    input's)."""
+    for item in network.items:
+        if isinstance(item, Repeat):
+            if _pools_globally(item.body):
+                return True
+        elif isinstance(item, Parallel):
+            if any(_pools_globally(branch) for branch in item.branches):
+                return True
+        elif item.kind == "global_pool":
+            return True
+    return False
 
 
 def _repeated(rf: Value, padding: Value | None, jump: Value, count: Value) -> tuple[Value, Value | None, Value]:

@@ -111,9 +111,9 @@ def _row_size(item: Layer | Repeat, size: int, name: str) -> int:
         return cast(int, rec.output_size(size, kernel, item.stride, item.padding))
     body = item.body
 
-    def step(one: Value) -> Value:
+    def step(one: Value) -> Value | None:
         inner = ClosedFormAnalysis(body, one) if body.has_repeats else ChainAnalysis(body, one)
-        return cast(Value, inner.size)
+        return inner.size
 
     return cast(int, rec.repeated_size(step, size, item.count, name))
 

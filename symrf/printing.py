@@ -19,6 +19,7 @@ from typing import cast
 
 import sympy
 
+from .errors import PRINTED_DIGITS, too_long_to_print
 from .series import StridedSum
 from .symbols import Value
 
@@ -77,12 +78,20 @@ class _FloorDiv(sympy.Function):
 
 
 def json_value(value: Value) -> int | str:
-    """An integer as a JSON integer, anything else as text sympy reads back."""
-    if type(value) is int:
-        return value
+    """An integer as a JSON integer, anything else as text sympy reads back; :class:`~symrf.errors.SymrfError` for
+    an integer of more than :data:`~symrf.errors.PRINTED_DIGITS` digits (JSON writers refuse to write it)."""
     if isinstance(value, sympy.Integer):
-        return int(value)
+        value = int(value)
+    if type(value) is int:
+        if value.bit_length() > _PRINTED_BITS and abs(value) >= _PRINTED_LIMIT:
+            raise too_long_to_print()
+        return value
     return text(value)
+
+
+#: The smallest integer of more than PRINTED_DIGITS digits, and a few bits less than its length.
+_PRINTED_LIMIT = 10**PRINTED_DIGITS
+_PRINTED_BITS = _PRINTED_LIMIT.bit_length() - 2
 
 
 def symbols_json(symbols: Iterable[sympy.Symbol]) -> list[dict[str, object]]:

@@ -191,9 +191,9 @@ MAX_SIZE_STEPS = 4_096
 MAX_SYMBOLIC_SIZE_STEPS = 64
 
 
-def repeated_size(step: Callable[[Value], Value], size: Value, count: Value, where: str) -> Value | None:
+def repeated_size(step: Callable[[Value], Value | None], size: Value, count: Value, where: str) -> Value | None:
     """The output size of ``count`` copies of a block whose one copy maps an input size to ``step(size)``; None when
-    it has no closed form (a strided block repeated a symbolic number of times), and
+    it has no closed form (a strided block repeated a symbolic number of times, or a block whose ``step`` is None), and
     :class:`~symrf.errors.EmptyOutputError` when a copy would have an empty output.
 
     A block whose size change ``step(m) - m`` is a constant ``c`` gives ``size + count * c`` at once; otherwise the
@@ -212,7 +212,8 @@ def repeated_size(step: Callable[[Value], Value], size: Value, count: Value, whe
     """
     probe = sympy.Symbol("size_probe", integer=True, positive=True)
     try:
-        change = sympy.expand(step(probe) - probe)
+        stepped = step(probe)
+        change = None if stepped is None else sympy.expand(stepped - probe)
     except SymrfError:
         change = None
     if change is not None and change.is_Integer:
@@ -234,6 +235,8 @@ def repeated_size(step: Callable[[Value], Value], size: Value, count: Value, whe
             following = step(current)
         except EmptyOutputError as exc:
             raise EmptyOutputError(f"{where}: copy {copy}: {exc}") from None
+        if following is None:
+            return None
         if following == current:
             return current
         current = following

@@ -73,21 +73,22 @@ def is_one(value: Value) -> bool | None:
     if type(value) is int:
         return value == 1
     value = cast(sympy.Expr, value)  # not an int
-    # A jump is a product of powers of strides. Read it factor by factor first: an integer base > 1 makes it > 1;
-    # powers of symbols alone may be 1 (every symbol 1). sympy's assumptions take ~0.1 s on 50 factors.
-    undecided = True
-    for factor in sympy.Mul.make_args(value):
-        base, exponent = factor.as_base_exp()
-        if not exponent.is_positive:
-            undecided = False
-            break
-        if base.is_Integer and base > 1:
-            return False
-        if not (base.is_Symbol and base.is_positive):
-            undecided = False
-            break
-    if undecided and value.is_Mul | value.is_Pow | value.is_Symbol:
-        return None
+    # A jump is a product of powers of strides. Read it factor by factor first: when every exponent is positive and
+    # every base a positive integer, it is 1 exactly when every base is 1, so it is not 1 as soon as one base is
+    # decidably not 1 (2, or 2*k + 1). Bases are small, so this never expands a power such as (2*k - 1)**300 (and
+    # sympy's assumptions take ~0.1 s on 50 factors).
+    factors = [factor.as_base_exp() for factor in sympy.Mul.make_args(value)]
+    if all(exponent.is_positive and base.is_integer and base.is_positive for base, exponent in factors):
+        decided: bool | None = True
+        for base, _ in factors:
+            base_is_one = None if base.is_Symbol else (base - 1).is_zero
+            if base_is_one is False:
+                return False
+            if base_is_one is None:
+                decided = None
+        return decided
+    if any(exponent.is_Integer and exponent > _DEGREE_LIMIT for _, exponent in factors):
+        return None  # sympy would expand the power to decide: the caller keeps both branches instead
     return (value - 1).is_zero  # as sympy.Eq decides
 
 
@@ -141,9 +142,12 @@ def _two_branches(ratio: Value, count: Value, value: Value) -> Value:
         return _normal(value * (ratio**count - 1) / (ratio - 1))
     condition, at_one = unit_condition(ratio)
     expr = _expr(value)
+    otherwise = expr.xreplace({condition: sympy.false})
+    # a zero factor is kept out of the product: sympy would ask whether the power is finite, which for a power such
+    # as (2*k - 1)**1000 - 1 looks for its real roots
     return sympy.Piecewise(
         (count * expr.xreplace(at_one), condition),
-        (expr.xreplace({condition: sympy.false}) * (ratio**count - 1) / (ratio - 1), sympy.true),
+        (otherwise * (ratio**count - 1) / (ratio - 1) if otherwise != 0 else sympy.Integer(0), sympy.true),
         evaluate=False,  # the branches are already exclusive and simplified: skip sympy's costly collapsing
     )
 
@@ -151,7 +155,8 @@ def _two_branches(ratio: Value, count: Value, value: Value) -> Value:
 def _power(base: int, exponent: int) -> int:
     """``base**exponent`` for Python ints, refusing results too large to hold."""
     if exponent > 0 and abs(base) > 1 and exponent * (abs(base).bit_length() - 1) > MAX_EXACT_BITS:
-        raise SymrfError(f"{base}**{exponent} is too large to evaluate exactly (more than {MAX_EXACT_BITS:,} bits)")
+        raise SymrfError(f"{base}**{exponent} is too large to evaluate exactly (more than {MAX_EXACT_BITS:,} bits); "
+                          "use fewer repetitions or smaller strides")
     return base**exponent
 
 
@@ -208,6 +213,8 @@ class Summary:
         """
         if type(count) is int and count < 0:
             raise SymrfError(f"a block cannot be repeated a negative number of times ({count})")
+        if count == 1:
+            return self
         ratio = self.jump
         fields = (self.span, self.effective_padding, self.center)
         if type(ratio) is int and type(count) is int:
@@ -375,7 +382,7 @@ def _simplest(expr: sympy.Basic) -> sympy.Basic:
         return expr
     size = _size(expr, _FACTOR_LIMIT)
     candidates = [sympy.factor_terms(expr)]
-    if size <= _CANCEL_LIMIT and not expr.has(sympy.floor, sympy.ceiling, sympy.Min, sympy.Max, sympy.log):
+    if size <= _CANCEL_LIMIT and _polynomial_friendly(expr):
         if any(power.exp.is_negative and not power.base.is_number
                                          for power in expr.atoms(sympy.Pow)):  # a quotient with symbols
             candidates.append(sympy.factor_terms(sympy.cancel(expr)))
@@ -393,6 +400,24 @@ def _simplest(expr: sympy.Basic) -> sympy.Basic:
 #: as a polynomial: these grow fast with size (seconds on 100 nodes of nested repeats).
 _CANCEL_LIMIT = 60
 _POLYNOMIAL_LIMIT = 30
+#: Polynomial rewriting also grows with the degree (``s**1000`` expands to 1000 terms) and with the size of the
+#: integers (factoring searches primes beyond the coefficients): past these it is skipped.
+_DEGREE_LIMIT = 16
+_DIGITS_LIMIT = 30
+
+
+def _polynomial_friendly(expr: sympy.Expr) -> bool:
+    """Whether cancelling, expanding and factoring ``expr`` stays cheap: no floor, ceiling, min, max or log, no
+    integer power of a symbol above :data:`_DEGREE_LIMIT`, no integer or fraction longer than
+    :data:`_DIGITS_LIMIT` digits."""
+    if expr.has(sympy.floor, sympy.ceiling, sympy.Min, sympy.Max, sympy.log):
+        return False
+    for node in sympy.preorder_traversal(expr):
+        if node.is_Rational and max(abs(node.p), node.q).bit_length() > _DIGITS_LIMIT * 10 // 3:
+            return False
+        if node.is_Pow and node.exp.is_Integer and abs(node.exp) > _DEGREE_LIMIT and not node.base.is_number:
+            return False
+    return True
 
 
 def _lift(expr: sympy.Basic) -> sympy.Basic:

@@ -803,7 +803,7 @@ def plain_table(headings: list[str], rows: list[list[str]], totals: list[str] | 
     body = [*rows, *([totals] if totals is not None else [])]
     # columns are as wide as their widest cell of at most WIDE_CELL characters: a longer cell (a long symbolic
     # total) sticks out instead of padding every row to its width
-    widths = [max(len(headings[i]), *(len(cells[i]) for cells in body if len(cells[i]) <= WIDE_CELL))
+    widths = [max([len(headings[i]), *(len(cells[i]) for cells in body if len(cells[i]) <= WIDE_CELL)])
               for i in range(len(headings))]
 
     def line(cells: list[str]) -> str:

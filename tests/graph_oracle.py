@@ -3,7 +3,8 @@
 It knows no receptive-field formula. From the definition of each layer it walks, backwards from an output
 feature, the SET of features every path depends on: at the output a path depends on {x}; a conv or pool
 feature y reads y*s - p + j*d (j = 0..k-1), a transposed convolution's y reads every x with x*s - p + j*d = y,
-nearest up-sampling by s reads y // s, a global pooling reads its whole input, and a merge passes the sets of
+nearest up-sampling by s reads y // s, a global pooling (kernel and stride n, the input size) reads its whole
+input (feature y, beyond the output, reads the n pixels after, as padding does), and a merge passes the sets of
 its output to each input. A node feeding several others collects the sets of all of them. At the network's
 input there is one set per path (equal sets merged): their extents give the largest and smallest RF, the
 alignment (are all centres equal?) and, with two features, the jump. TensorFlow's "same" padding is taken
@@ -106,8 +107,9 @@ def reads(node: Node, nodes: list[Node], feature: int) -> set[int]:
         return found
     if node.kind == "upsample":
         return {feature // layer.stride}
-    if node.kind == "global_pool":
-        return set(range(nodes[node.inputs[0]].size))
+    if node.kind == "global_pool":  # a pooling with kernel and stride n: feature y (y > 0 is padding) reads yn..yn+n-1
+        n = nodes[node.inputs[0]].size
+        return set(range(feature * n, feature * n + n))
     raise ValueError(node.kind)
 
 

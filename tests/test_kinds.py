@@ -222,3 +222,51 @@ def test_new_kinds_against_the_oracle(network, size):
         assert shifted.first is not None or exact[0].first is None
         if exact[0].first is not None:
             assert shifted.first == exact[0].first + period * a.jump
+
+
+# -- repeated blocks that pool globally --------------------------------------------------------------------------
+
+
+@st.composite
+def pooling_blocks(draw):
+    """A block with a global pooling somewhere: its first copy sees the network's input size, the others the size
+    that its layers after the pooling make of 1."""
+    before = [draw(down_layers(draw(st.integers(1, 2)))) for _ in range(draw(st.integers(0, 2)))]
+    after = [draw(down_layers(1)) for _ in range(draw(st.integers(0, 2)))]
+    return Network.of([*before, global_pool(), *after])
+
+
+@settings(max_examples=150, deadline=None)
+@given(pooling_blocks(), st.integers(1, 4), st.integers(4, 40))
+def test_repeated_blocks_that_pool_globally_against_the_oracle(body, count, size):
+    from symrf.network import repeat
+
+    network = Network.of([conv(3, p=1), repeat(count, body)])
+    nodes = build(network)  # the oracle unrolls the repetition
+    try:
+        a = GraphAnalysis(network, size)
+    except SymrfError as exc:
+        assert "size" in str(exc) or "empty" in str(exc)
+        with pytest.raises(SizeMismatch):
+            sizes(nodes, size)
+        return
+    sizes(nodes, size)
+    exact = answer(nodes, 0)
+    assert (a.rf, a.rf_min, a.size) == (exact.rf, exact.rf_min, nodes[-1].size)
+    assert a.input_interval(0) in {e for e in exact.extents if e and e[1] - e[0] + 1 == exact.rf}
+    if a.size > 1:
+        assert answer(nodes, 1).first == exact.first + a.jump
+    try:
+        symbolic = GraphAnalysis(Network.of([conv(3, p=1), repeat("n", body)]), size).subs(n=count)
+    except SymrfError as exc:  # every count: refused when a second copy would be empty
+        assert count == 1 and "copy 2 of n" in str(exc)
+        return
+    assert (symbolic.rf, symbolic.jump, symbolic.size) == (a.rf, a.jump, a.size)
+
+
+def test_a_repeated_global_pooling_uses_the_input_size():
+    assert analyze("2 * [global_pool()]", input_size=5).rf == analyze("global_pool(), global_pool()",
+                                                                       input_size=5).rf == 5
+    repeated, unrolled = (analyze(spec) for spec in ("3 * [conv(1, 2), global_pool()]",
+                                                      ", ".join(["conv(1, 2), global_pool()"] * 3)))
+    assert (repeated.rf, repeated.jump) == (unrolled.rf, unrolled.jump)  # 2 n - 1 and 8 n, n the first pool's input
