@@ -54,7 +54,7 @@ from . import recurrence as rec
 from .analysis import Analysis, Row, given_values, hidden_rows_note, substitution
 from .dag import INPUT, Graph, GraphNode
 from .derivations import graph_derivation
-from .errors import EmptyOutputError, LayerError, SymrfError, shorten
+from .errors import EmptyOutputError, LayerError, SymrfError, quoted, shorten
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
 from .naming import Namer
 from .network import Network, Parallel, Repeat
@@ -306,9 +306,10 @@ def _lower_graph(graph: Graph) -> _Plan:
 class _Sweep:
     """One pass over a plan in topological order: a state per node, and the notes and warnings found on the way."""
 
-    def __init__(self, plan: _Plan, input_size: Value | None, strict: bool) -> None:
+    def __init__(self, plan: _Plan, input_size: Value | None, strict: bool, output: int | None = None) -> None:
         self.plan = plan
         self.strict = strict
+        self.output = output  # the output node, when the plan is a whole network (not a repeated block)
         self.notes: list[str] = []
         self.warnings: list[str] = []
         self.resolved: list[tuple[Value, Value] | None] = [None] * len(plan.names)
@@ -377,6 +378,8 @@ class _Sweep:
             size = rec.transposed_output_size(state.size, layer.effective_kernel, stride, padding, after)
             if type(size) is int and size < 1:
                 raise EmptyOutputError(f"{name}: its output would be empty for an input of size {state.size}")
+        if state.phases is None and stride > MAX_PHASES and dilation == 1 and self.is_output(index):
+            return self.unlisted_up(name, state, kernel, stride, size)
         phases = self.to_phases(index, state)
         period = phases.period * stride
         self.check_phases(name, period, kernel)
@@ -386,6 +389,27 @@ class _Sweep:
             largest.append(_hull(phases, phases.largest, xs))
             smallest.append(_hull(phases, phases.smallest, xs))
         return self.from_phases(_Phases(period, phases.shift, largest, smallest, phases.mixed), state.aligned, size)
+
+    def unlisted_up(self, name: str, state: _State, kernel: int, stride: int, size: Value | None) -> _State:
+        """The network's last layer up-samples by more than :data:`MAX_PHASES`: its RF and jump without listing
+        the phases. Output feature ``y`` of a transposed convolution (dilation 1) reads the inputs ``x`` with
+        ``y + p - k < x s <= y + p``, the multiples of ``s`` among ``k`` consecutive integers: ``ceil(k/s)`` of them
+        for some phases, ``floor(k/s)`` for others, consecutive. So the largest RF is ``r + (ceil(k/s) - 1) J``, the
+        smallest ``r_min + (floor(k/s) - 1) J`` (0 when some phase reads nothing), and the jump ``J/s``; start and
+        centre differ between phases and are left unknown."""
+        if not all(type(v) is int for v in (state.rf, state.rf_min, state.jump)):
+            raise LayerError(f"{name}: up-sampling after layers with symbols is not supported; give numbers")
+        most, least = -(-kernel // stride), kernel // stride
+        rf = state.rf + (most - 1) * state.jump
+        rf_min = 0 if least == 0 else state.rf_min + (least - 1) * state.jump
+        self.note(f"{name}: its output phases are not listed (as many as its stride, {quoted(stride)}: more than "
+                  f"{MAX_PHASES:,}); rf is the largest over them, rf min the smallest, and start and centre differ "
+                  "between phases")
+        return _State(rf, rf_min, sympy.Rational(state.jump, stride), None, None, state.aligned, size)
+
+    def is_output(self, index: int) -> bool:
+        """Whether node ``index`` is the network's output and no other node reads it."""
+        return index == self.output and not any(index in inputs for inputs in self.plan.inputs)
 
     def phased_down(self, index, state, kernel, stride, before, dilation, size) -> _State:
         name = self.plan.names[index]
@@ -759,7 +783,7 @@ class GraphAnalysis(Analysis):
         else:
             plan = _Plan()
             output = _lower(network.items, 0, plan)
-        sweep = _Sweep(plan, input_size, strict)
+        sweep = _Sweep(plan, input_size, strict, output)
         self._plan, self._sweep, self._output = plan, sweep, output
         self._warnings: tuple[str, ...] = tuple(sweep.warnings)
         self._notes: tuple[str, ...] = tuple(sweep.notes)

@@ -270,3 +270,41 @@ def test_a_repeated_global_pooling_uses_the_input_size():
     repeated, unrolled = (analyze(spec) for spec in ("3 * [conv(1, 2), global_pool()]",
                                                       ", ".join(["conv(1, 2), global_pool()"] * 3)))
     assert (repeated.rf, repeated.jump) == (unrolled.rf, unrolled.jump)  # 2 n - 1 and 8 n, n the first pool's input
+
+
+# -- up-sampling by more than MAX_PHASES at the end ------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(down=st.lists(st.builds(lambda kind, k, s, p: kind(k, s, p=p), st.sampled_from([conv, pool]),
+                               st.integers(1, 4), st.integers(1, 2), st.integers(0, 1)), max_size=3),
+       up=st.one_of(st.builds(upsample, st.integers(2, 9)),
+                    st.builds(lambda k, s, p: convt(k, s, p=p), st.integers(1, 12), st.integers(2, 9),
+                              st.integers(0, 2))),
+       size=st.integers(12, 30))
+def test_a_last_up_sampling_with_too_many_phases_against_the_oracle(down, up, size):
+    """With MAX_PHASES below the stride, the last layer's phases are not listed; RF, smallest RF and jump are those
+    of the oracle over all phases, computed without them."""
+    network = Network.of([*down, up])
+    nodes = build(network)
+    try:
+        sizes(nodes, size)
+    except SizeMismatch:
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("symrf.graph.MAX_PHASES", 1)
+        a = GraphAnalysis(network, size)
+    exact = [answer(nodes, x) for x in range(up.stride)]
+    assert (a.rf, a.rf_min, a.size) == (max(e.rf for e in exact), min(e.rf_min for e in exact), nodes[-1].size)
+    assert a.phases is None and a.start is None and a.input_interval(0) is None
+    assert a.jump == sympy.Rational(GraphAnalysis(Network.of(down)).jump, up.stride)
+    assert any("phases are not listed" in note for note in a.notes)
+
+
+def test_up_sampling_by_a_huge_stride_is_exact_at_the_end_and_refused_before_more_layers():
+    a = analyze("conv(3, 2), upsample(10**3999)")
+    assert (a.rf, a.rf_min, a.jump) == (3, 3, sympy.Rational(2, 10**3999))
+    b = analyze("convt(5, 10**6, p=1)")
+    assert (b.rf, b.rf_min, b.jump) == (1, 0, sympy.Rational(1, 10**6))  # 5 taps: at most 1 input per phase
+    with pytest.raises(SymrfError, match="output phases, more than 4,096"):
+        analyze("upsample(10**6), conv(3)")
