@@ -223,7 +223,7 @@ class Analysis(ABC):
 
     def copies(self, key: int | str) -> tuple[Row, ...]:
         """The rows of the first and the last copy of a block repeated an integer number of times (the row of
-        ``key``); empty for other rows and for engines that do not list them (graphs, per-axis networks)."""
+        ``key``); empty for other rows (and for a network without repeated blocks)."""
         self.layer(key)
         return ()
 

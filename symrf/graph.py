@@ -151,6 +151,13 @@ def _step(state: _State, kernel: Value, kernel_min: Value, stride: Value, paddin
     )
 
 
+def _compose(before: _State, inner: _State) -> _State:
+    """The state of a node of a block (``inner``, measured from the block's input) in the whole network, the block
+    starting after ``before``: the block up to that node acts like one layer."""
+    aligned = None if before.aligned is None or inner.aligned is None else before.aligned and inner.aligned
+    return _step(before, inner.rf, inner.rf_min, inner.jump, inner.padding, inner.padding_min, aligned, inner.size)
+
+
 def _center(rf: Value, padding: Value | None) -> Value | None:
     return None if padding is None else rec.center(rf, padding)
 
@@ -823,6 +830,45 @@ class GraphAnalysis(Analysis):
             start, _center(state.rf, state.padding), state.size, self._sweep.resolved[index], state.aligned,
             self._sweep.paths.get(index, ()), phases,
         )
+
+    def copies(self, key: int | str) -> tuple[Row, ...]:
+        """The rows of the first and the last copy of a block repeated an integer number of times (row ``key``),
+        named ``repeat1[1]/conv1, ...`` and ``repeat1[n]/conv1, ...``, each with its values in the whole network
+        (sizes are not followed, and a merge inside lists no paths); empty for any other row.
+
+        >>> [(row.name, row.rf) for row in analyze("conv(3), 4 * [residual([conv(3, p=1)])]").copies("repeat1")]
+        ... # doctest: +NORMALIZE_WHITESPACE
+        [('repeat1[1]/conv1', 5), ('repeat1[1]/merge1', 5), ('repeat1[4]/conv1', 11), ('repeat1[4]/merge1', 11)]
+        """
+        row = self.layer(key)
+        item = row.layer
+        if not isinstance(item, Repeat) or type(item.count) is not int or item.count < 1:
+            return ()
+        index = row.index
+        before = self._sweep.states[self._plan.inputs[index][0]]
+        body = _Plan()
+        _lower(item.body.items, 0, body)
+        pools = _pools_globally(item.body)
+        first = _Sweep(body, before.size if pools else None, self.strict)
+        later = first if not pools or item.count == 1 else _Sweep(body, first.states[-1].size, self.strict)
+        listed = [(1, before, first)]
+        if item.count > 1:  # the last copy starts after the first one and count - 2 others
+            last = _compose(before, first.states[-1])
+            block = later.states[-1]
+            rf, padding, jump = _repeated(block.rf, block.padding, block.jump, item.count - 2)
+            rf_min, padding_min, _ = _repeated(block.rf_min, block.padding_min, block.jump, item.count - 2)
+            listed.append((item.count, _step(last, rf, rf_min, jump, padding, padding_min, last.aligned, None), later))
+        found: list[Row] = []
+        for copy, start, sweep in listed:
+            for inner in range(1, len(body.names)):
+                state = _compose(start, sweep.states[inner])
+                found.append(Row(
+                    index, f"{row.name}[{copy}]/{body.names[inner]}", body.kinds[inner], body.ops[inner],
+                    tuple(f"{row.name}[{copy}]/{body.names[i]}" if i else row.inputs[0] for i in body.inputs[inner]),
+                    state.rf, state.rf_min, state.jump, state.padding,
+                    None if state.padding is None else -state.padding, _center(state.rf, state.padding), None,
+                    sweep.resolved[inner], state.aligned))
+        return tuple(found)
 
     @cached_property
     def output(self) -> Row | None:

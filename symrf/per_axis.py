@@ -131,8 +131,18 @@ class AxesAnalysis(Analysis):
         return len(self.analyses[0])
 
     def _row(self, index: int) -> Row:
-        rows = tuple(a.row(index) for a in self.analyses)
+        return self._combine(tuple(a.row(index) for a in self.analyses))
+
+    def copies(self, key: int | str) -> tuple[Row, ...]:
+        """The rows of the first and the last copy of a block repeated an integer number of times, each combining
+        the axes' rows (see :meth:`symrf.analysis.Analysis.copies`)."""
+        index = self.layer(key).index
+        return tuple(self._combine(rows) for rows in zip(*(a.copies(index) for a in self.analyses)))
+
+    def _combine(self, rows: tuple[Row, ...]) -> Row:
+        """One row with a tuple per quantity, from the rows of the same layer along each axis."""
         first = rows[0]
+        index = first.index
 
         def each(field: str) -> tuple:
             return tuple(getattr(r, field) for r in rows)

@@ -431,3 +431,35 @@ def test_cli_derives_and_measures_from_edges_on_graphs_too():
     assert derive.exit_code == 0 and "\\max(l_{\\text{conv1}}, l_{\\text{input}})" in derive.stdout
     edges = _cli("rf", "residual([conv(3, p=1)])", "--edges", "--json")
     assert edges.exit_code == 0 and json.loads(edges.stdout)["center"] == "1/2"
+
+
+@settings(max_examples=60, deadline=None)
+@given(chains(stride=2, depth=1), st.integers(2, 4))
+def test_the_first_and_last_copy_of_a_repeated_block_with_branches_match_the_unrolled_network(items, count):
+    """Rows of a repeated block's first and last copy equal the rows of those layers in the unrolled network."""
+    from symrf.network import repeat
+
+    body = Network.of(items)
+    whole = GraphAnalysis(Network.of([conv(3, 2, p=1), repeat(count, body)]))
+    unrolled = GraphAnalysis(Network.of([conv(3, 2, p=1), *(list(body.items) * count)]))
+    copies = whole.copies("repeat1")
+    per_copy = (len(unrolled) - 1) // count
+    expected = [unrolled.row(i) for i in range(2, 2 + per_copy)]
+    expected += [unrolled.row(i) for i in range(len(unrolled) - per_copy + 1, len(unrolled) + 1)]
+    assert len(copies) == len(expected)
+    for row, want in zip(copies, expected):
+        assert (row.kind, row.rf, row.rf_min, row.jump, row.effective_padding, row.center, row.aligned) == (
+            want.kind, want.rf, want.rf_min, want.jump, want.effective_padding, want.center, want.aligned)
+    assert whole.copies("conv1") == ()
+
+
+def test_copies_of_blocks_with_branches_and_per_axis_values_in_the_cli():
+    from typer.testing import CliRunner
+
+    from symrf.cli import app
+
+    out = CliRunner().invoke(app, ["rf", "conv(3), 3 * [conv(3), residual([conv(3, p=1)])]", "--copies"]).stdout
+    last = next(line for line in out.splitlines() if line.startswith("repeat1[3]/merge1"))
+    assert last.split()[2:4] == ["15", "9"]  # rf and rf min, as conv7 and merge3 of the unrolled network
+    axes = analyze("conv(3), 3 * [conv((3, 5)), pool(2)]")
+    assert [(row.name, row.rf) for row in axes.copies("repeat1")][-1] == ("repeat1[3]/pool1", (24, 38))
