@@ -58,7 +58,7 @@ from .errors import EmptyOutputError, LayerError, SymrfError, quoted, shorten
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
 from .naming import Namer
 from .network import Network, Parallel, Repeat
-from .segments import Summary
+from .segments import Summary, expand_if_small
 from .symbols import symbol
 
 __all__ = ["Graph", "GraphAnalysis", "GraphNode", "MisalignedError", "PathValues", "PhaseResult"]
@@ -166,10 +166,13 @@ def _equal(a: Value, b: Value) -> bool | None:
     """Whether two values are equal: True, False, or None when sympy cannot tell."""
     if type(a) is int and type(b) is int:
         return a == b
-    difference = sympy.expand(sympy.sympify(a) - b)
-    if difference == 0:
+    difference = sympy.sympify(a) - b
+    expanded = cast(sympy.Expr, expand_if_small(difference))
+    if expanded == 0:
         return True
-    if difference.is_number or difference.is_zero is False:
+    if expanded is difference and not difference.is_number:
+        return None  # too large to expand (a power such as (2*k + 1)**1000): sympy's assumptions would expand it
+    if expanded.is_number or expanded.is_zero is False:
         return False
     return None
 
@@ -524,8 +527,8 @@ class _Sweep:
         padding, padding_min = states[largest].padding, states[smallest].padding_min
         if aligned and not (decided and decided_min):
             centre = _center(states[0].rf, states[0].padding)
-            padding = None if centre is None else sympy.expand((rf - 1) / sympy.Integer(2) - centre)
-            padding_min = None if centre is None else sympy.expand((rf_min - 1) / sympy.Integer(2) - centre)
+            padding = None if centre is None else expand_if_small((rf - 1) / sympy.Integer(2) - centre)
+            padding_min = None if centre is None else expand_if_small((rf_min - 1) / sympy.Integer(2) - centre)
         return _State(rf, rf_min, first.jump, padding, padding_min, aligned, size)
 
     def merge_size(self, name: str, labels: tuple[str, ...], states: list[_State]) -> Value | None:
@@ -707,7 +710,7 @@ def _repeated(rf: Value, padding: Value | None, jump: Value, count: Value) -> tu
     total = block.repeated(count)
     span = total.span
     if isinstance(span, sympy.Expr) and not span.has(sympy.Piecewise):
-        span = sympy.expand(span)
+        span = expand_if_small(span)
     return span + 1, total.effective_padding if known else None, total.jump
 
 

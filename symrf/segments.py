@@ -48,7 +48,8 @@ from .layers import Layer
 from .network import Network, Repeat
 from .symbols import Value
 
-__all__ = ["MAX_EXACT_BITS", "Summary", "geometric_sum", "is_one", "summarize", "tidy", "unit_condition"]
+__all__ = ["MAX_EXACT_BITS", "Summary", "expand_if_small", "geometric_sum", "is_one", "summarize", "tidy",
+           "unit_condition"]
 
 #: Most bits of an exact intermediate value (a power ``J**n``); beyond it evaluation refuses instead of hanging.
 MAX_EXACT_BITS = 20_000_000
@@ -404,6 +405,14 @@ _POLYNOMIAL_LIMIT = 30
 #: integers (factoring searches primes beyond the coefficients): past these it is skipped.
 _DEGREE_LIMIT = 16
 _DIGITS_LIMIT = 30
+
+
+def expand_if_small(expr: Value) -> Value:
+    """``sympy.expand(expr)`` when that stays cheap (:func:`_polynomial_friendly`), else ``expr`` unchanged: a power
+    such as ``(2*k + 1)**1000`` expands to a thousand terms with 300-digit coefficients."""
+    if type(expr) is int or not _polynomial_friendly(cast(sympy.Expr, expr)):
+        return expr
+    return sympy.expand(expr)
 
 
 def _polynomial_friendly(expr: sympy.Expr) -> bool:
