@@ -196,7 +196,8 @@ def repeated_size(step: Callable[[Value], Value | None], size: Value, count: Val
     it has no closed form (a strided block repeated a symbolic number of times, or a block whose ``step`` is None), and
     :class:`~symrf.errors.EmptyOutputError` when a copy would have an empty output.
 
-    A block whose size change ``step(m) - m`` is a constant ``c`` gives ``size + count * c`` at once; otherwise the
+    A block whose size change ``step(m) - m`` is a constant ``c`` (a number, or symbols such as ``1 - q``) gives
+    ``size + count * c`` at once; otherwise the
     copies are followed one by one until the size stops changing (strided blocks settle within about log2(n)
     copies), never unrolling the layers.
 
@@ -226,11 +227,13 @@ def repeated_size(step: Callable[[Value], Value | None], size: Value, count: Val
             raise EmptyOutputError(f"{where}: copy {copies + 1} gets an input of size "
                                    f"{size + copies * change}, too small for one copy (at least {first_empty})")
         return size + count * change
+    if change is not None and probe not in change.free_symbols:  # a symbolic constant change, such as 1 - q
+        return size + count * change
     if type(count) is not int:
         return None
-    limit = MAX_SIZE_STEPS if type(size) is int else MAX_SYMBOLIC_SIZE_STEPS
     current = size
     for copy in range(1, count + 1):
+        limit = MAX_SIZE_STEPS if type(current) is int else MAX_SYMBOLIC_SIZE_STEPS
         try:
             following = step(current)
         except EmptyOutputError as exc:
