@@ -90,9 +90,11 @@ CASES: tuple[Case, ...] = (
     Case("symbolic strided repeat in a repeat, with a size", ("rf", "2 * [n * [pool(2)]]", "--input-size", "224")),
     Case("strided repeats with a size", ("rf", "2 * [1000 * [conv(1, 2)]]", "--input-size", "224")),
     Case("a branch of 100000 global pools", ("rf", "parallel([100000 * [global_pool()]], [conv(1)])")),
-    Case("100001 copies changing the size by 5 - q", ("rf", "residual([100001 * [parallel([conv(q, p='valid'), conv(3), "
-                                                            "pool(7, s=1, p=[6, (6, 4)])])]])", "--input-size", "224"),
-         expect="500229 - 100001*q"),
+    Case("100001 copies changing the size by 5 - q",
+         ("rf", "residual([100001 * [parallel([conv(q, p='valid'), conv(3), pool(7, s=1, p=[6, (6, 4)])])]])",
+          "--input-size", "224"), expect="500229 - 100001*q"),
+    Case("jump 2d repeated 10^50 + 1 times", ("rf", "conv(6, 2*Q + 1), (10**50 + 1) * [upsample(2), conv(1, 4, d=3), "
+                                                    "conv(S, d)]"), "refused", "20,000,000 bits"),
     Case("symbolic stride 2k + 1 x 1000 after convt", ("rf", "convt(7, 1), 1000 * [conv(k, 2*k + 1)]", "--json"),
          expect="(2*k + 1)**1000"),
 )

@@ -140,7 +140,7 @@ def _two_branches(ratio: Value, count: Value, value: Value) -> Value:
     if one:
         return _normal(count * value)
     if one is False:
-        return _normal(value * (ratio**count - 1) / (ratio - 1))
+        return _normal(value * (_raised(ratio, count) - 1) / (ratio - 1))
     condition, at_one = unit_condition(ratio)
     expr = _expr(value)
     otherwise = expr.xreplace({condition: sympy.false})
@@ -148,7 +148,7 @@ def _two_branches(ratio: Value, count: Value, value: Value) -> Value:
     # as (2*k - 1)**1000 - 1 looks for its real roots
     return sympy.Piecewise(
         (count * expr.xreplace(at_one), condition),
-        (otherwise * (ratio**count - 1) / (ratio - 1) if otherwise != 0 else sympy.Integer(0), sympy.true),
+        (otherwise * (_raised(ratio, count) - 1) / (ratio - 1) if otherwise != 0 else sympy.Integer(0), sympy.true),
         evaluate=False,  # the branches are already exclusive and simplified: skip sympy's costly collapsing
     )
 
@@ -159,6 +159,17 @@ def _power(base: int, exponent: int) -> int:
         raise SymrfError(f"{base}**{exponent} is too large to evaluate exactly (more than {MAX_EXACT_BITS:,} bits); "
                           "use fewer repetitions or smaller strides")
     return base**exponent
+
+
+def _raised(ratio: Value, count: Value) -> Value:
+    """``ratio**count`` for a symbolic ratio or count, refusing (as :func:`_power` does) an integer count that would
+    raise a numeric factor of the ratio to more than :data:`MAX_EXACT_BITS` bits: sympy evaluates ``(2*d)**n`` as
+    ``2**n * d**n``."""
+    if type(count) is int and isinstance(ratio, sympy.Expr):
+        coefficient = ratio.as_coeff_Mul()[0]
+        if coefficient.is_Rational:
+            _power(max(abs(int(coefficient.p)), int(coefficient.q)), count)  # refuses when too large
+    return ratio**count
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +234,7 @@ class Summary:
             span, padding, center = (_normal(value * factor) for value in fields)
             return Summary(span, _power(ratio, count), padding, center)
         span, padding, center = (_two_branches(ratio, count, value) for value in fields)
-        return Summary(span, _normal(ratio**count), padding, center)
+        return Summary(span, _normal(_raised(ratio, count)), padding, center)
 
 
 def _expr(value: Value) -> sympy.Expr:

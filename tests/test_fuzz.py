@@ -372,8 +372,6 @@ def exercise(spec: str, input_size: object) -> None:
     analysis.latex(jump=True, center=True)
 
 
-@pytest.mark.skipif(DERANDOMIZE, reason="the in-process fuzz runs in the long run only (SYMRF_FUZZ_EXAMPLES=...); "
-                    "it still finds failures to fix (see the closing note of issue 8)")
 @settings(max_examples=API_EXAMPLES, deadline=None, database=None, derandomize=DERANDOMIZE, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(spec=specs(), input_size=st.sampled_from((None, None, 224, "N")))
