@@ -58,7 +58,7 @@ from .errors import EmptyOutputError, LayerError, SymrfError, quoted, shorten
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
 from .naming import Namer
 from .network import Network, Parallel, Repeat
-from .segments import Summary, expand_if_small
+from .segments import Summary, expand_if_small, tidy
 from .symbols import symbol
 
 __all__ = ["Graph", "GraphAnalysis", "GraphNode", "MisalignedError", "PathValues", "PhaseResult"]
@@ -149,6 +149,11 @@ def _step(state: _State, kernel: Value, kernel_min: Value, stride: Value, paddin
         aligned,
         size,
     )
+
+
+def _tidy(value: Value | None) -> Value | None:
+    """A value as printed (:func:`~symrf.segments.tidy`); None (unknown) stays None."""
+    return None if value is None else tidy(value)
 
 
 def _compose(before: _State, inner: _State) -> _State:
@@ -829,9 +834,9 @@ class GraphAnalysis(Analysis):
         op = plan.ops[index]
         return Row(
             index, plan.names[index], plan.kinds[index], op if isinstance(op, (Layer, Repeat)) else None,
-            tuple(plan.names[i] for i in plan.inputs[index]), state.rf, state.rf_min, state.jump, state.padding,
-            start, _center(state.rf, state.padding), state.size, self._sweep.resolved[index], state.aligned,
-            self._sweep.paths.get(index, ()), phases,
+            tuple(plan.names[i] for i in plan.inputs[index]), tidy(state.rf), tidy(state.rf_min), tidy(state.jump),
+            _tidy(state.padding), _tidy(start), _tidy(_center(state.rf, state.padding)), _tidy(state.size),
+            self._sweep.resolved[index], state.aligned, self._sweep.paths.get(index, ()), phases,
         )
 
     def copies(self, key: int | str) -> tuple[Row, ...]:
