@@ -95,6 +95,10 @@ CASES: tuple[Case, ...] = (
           "--input-size", "224"), expect="500229 - 100001*q"),
     Case("jump 2d repeated 10^50 + 1 times", ("rf", "conv(6, 2*Q + 1), (10**50 + 1) * [upsample(2), conv(1, 4, d=3), "
                                                     "conv(S, d)]"), "refused", "20,000,000 bits"),
+    Case("huge jump to a huge power", ("rf", "[100001 * [conv(1, 5), conv(5, 5, d=6), conv(1, d=3)], pool(7, p=4)] "
+                                             "* 10**100"), "refused", "(an integer of about 139,797 digits)**"),
+    Case("strided repeats with a symbolic size", ("rf", "[100001 * [conv(1, 5), conv(5, 5, d=6)], pool(7, p=4)] * 2",
+                                                  "--input-size", "N"), "refused", "4,300 digits"),
     Case("symbolic stride 2k + 1 x 1000 after convt", ("rf", "convt(7, 1), 1000 * [conv(k, 2*k + 1)]", "--json"),
          expect="(2*k + 1)**1000"),
 )

@@ -242,6 +242,8 @@ def repeated_size(step: Callable[[Value], Value | None], size: Value, count: Val
             return None
         if following == current:
             return current
+        if type(following) is not int and count > MAX_SYMBOLIC_SIZE_STEPS:
+            return None  # a symbolic size that still changes never settles: the steps would end at the limit
         current = following
         if copy >= limit:
             return None

@@ -43,7 +43,7 @@ import sympy
 from sympy.core.mul import _keep_coeff
 
 from . import recurrence as rec
-from .errors import SymrfError
+from .errors import SymrfError, quoted
 from .layers import Layer
 from .network import Network, Repeat
 from .symbols import Value
@@ -153,11 +153,16 @@ def _two_branches(ratio: Value, count: Value, value: Value) -> Value:
     )
 
 
+def _brief(number: int) -> str:
+    """An integer for a message: its digits when short, else ``(an integer of about N digits)``."""
+    return str(number) if number.bit_length() <= 128 else f"({quoted(number)})"
+
+
 def _power(base: int, exponent: int) -> int:
     """``base**exponent`` for Python ints, refusing results too large to hold."""
     if exponent > 0 and abs(base) > 1 and exponent * (abs(base).bit_length() - 1) > MAX_EXACT_BITS:
-        raise SymrfError(f"{base}**{exponent} is too large to evaluate exactly (more than {MAX_EXACT_BITS:,} bits); "
-                          "use fewer repetitions or smaller strides")
+        raise SymrfError(f"{_brief(base)}**{_brief(exponent)} is too large to evaluate exactly (more than "
+                         f"{MAX_EXACT_BITS:,} bits); use fewer repetitions or smaller strides")
     return base**exponent
 
 
