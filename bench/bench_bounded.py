@@ -99,6 +99,8 @@ CASES: tuple[Case, ...] = (
                                              "* 10**100"), "refused", "(an integer of about 139,797 digits)**"),
     Case("strided repeats with a symbolic size", ("rf", "[100001 * [conv(1, 5), conv(5, 5, d=6)], pool(7, p=4)] * 2",
                                                   "--input-size", "N"), "refused", "4,300 digits"),
+    Case("power C**(1000*m) in a symbolic repeat", ("rf", "m * [1000 * [conv(S, C, p=m)], residual([conv(1)]), "
+                                                          "conv(1, p=1)]", "--json"), expect="C**(1000*m)"),
     Case("symbolic stride 2k + 1 x 1000 after convt", ("rf", "convt(7, 1), 1000 * [conv(k, 2*k + 1)]", "--json"),
          expect="(2*k + 1)**1000"),
 )

@@ -88,7 +88,7 @@ def is_one(value: Value) -> bool | None:
             if base_is_one is None:
                 decided = None
         return decided
-    if any(exponent.is_Integer and exponent > _DEGREE_LIMIT for _, exponent in factors):
+    if any(_high_degree(exponent) for _, exponent in factors):
         return None  # sympy would expand the power to decide: the caller keeps both branches instead
     return (value - 1).is_zero  # as sympy.Eq decides
 
@@ -431,6 +431,13 @@ def expand_if_small(expr: Value) -> Value:
     return sympy.expand(expr)
 
 
+def _high_degree(exponent: sympy.Expr) -> bool:
+    """Whether a power with this exponent counts as a polynomial of high degree: ``s**1000``, and ``s**(1000*m)``,
+    which sympy's polynomial algorithms write as ``(s**m)**1000``."""
+    coefficient = exponent.as_coeff_Mul()[0]
+    return bool(coefficient.is_Rational and abs(coefficient) > _DEGREE_LIMIT)
+
+
 def _polynomial_friendly(expr: sympy.Expr) -> bool:
     """Whether cancelling, expanding and factoring ``expr`` stays cheap: no floor, ceiling, min, max or log, no
     integer power of a symbol above :data:`_DEGREE_LIMIT`, no integer or fraction longer than
@@ -440,7 +447,7 @@ def _polynomial_friendly(expr: sympy.Expr) -> bool:
     for node in sympy.preorder_traversal(expr):
         if node.is_Rational and max(abs(node.p), node.q).bit_length() > _DIGITS_LIMIT * 10 // 3:
             return False
-        if node.is_Pow and node.exp.is_Integer and abs(node.exp) > _DEGREE_LIMIT and not node.base.is_number:
+        if node.is_Pow and _high_degree(node.exp) and not node.base.is_number:
             return False
     return True
 
