@@ -101,6 +101,10 @@ CASES: tuple[Case, ...] = (
                                                   "--input-size", "N"), "refused", "4,300 digits"),
     Case("power C**(1000*m) in a symbolic repeat", ("rf", "m * [1000 * [conv(S, C, p=m)], residual([conv(1)]), "
                                                           "conv(1, p=1)]", "--json"), expect="C**(1000*m)"),
+    Case("merge after a stride (Q*k)**100000", ("rf", "[100000 * [pool((1, Q*k), p=(1, (k, 1)))], "
+                                                      "residual([conv(2, p=1)])]"), expect="Q**100000*k**100000"),
+    Case("merge message with a huge centre", ("rf", "[100000 * [[conv(1)] + [conv(1), conv(1, 2)]]] + "
+                                                    "[residual([conv(1, p=1)])]"), "refused", "4,300 digits"),
     Case("symbolic stride 2k + 1 x 1000 after convt", ("rf", "convt(7, 1), 1000 * [conv(k, 2*k + 1)]", "--json"),
          expect="(2*k + 1)**1000"),
 )

@@ -92,9 +92,10 @@ class Analysis(ABC):
     input_size: Any = None
 
     def __init_subclass__(cls, **options: Any) -> None:
-        """An engine's printers refuse values too long to write with a :class:`SymrfError` (:func:`printable`)."""
+        """An engine's construction and printers refuse values too long to write with a :class:`SymrfError`
+        (:func:`printable`): a message or a printed value that would need one."""
         super().__init_subclass__(**options)
-        for name in ("latex", "to_dict", "__repr__"):
+        for name in ("__init__", "latex", "to_dict", "__repr__"):
             if name in cls.__dict__:
                 setattr(cls, name, printable(cls.__dict__[name]))
 

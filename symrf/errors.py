@@ -13,8 +13,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-__all__ = ["EmptyOutputError", "LayerError", "SpecError", "SymrfError", "UnreachableError", "message_line", "printable",
-           "quoted", "shorten"]
+__all__ = ["EmptyOutputError", "LayerError", "SpecError", "SymrfError", "UnreachableError", "brief", "message_line",
+           "printable", "quoted", "shorten"]
 
 #: How many characters of a user's value a message shows (see :func:`shorten`).
 SHOWN = 60
@@ -114,6 +114,20 @@ def too_long_to_print() -> SymrfError:
     """The error for a result with more than :data:`PRINTED_DIGITS` digits."""
     return SymrfError(f"a result has more than {PRINTED_DIGITS:,} digits, too many to print; use fewer strided "
                       "layers or symbols")
+
+
+def brief(value: object, limit: int = 200) -> str:
+    """A computed value for a message: its text on one line, numbers longer than :data:`DIGITS_SHOWN` digits cut
+    and at most ``limit`` characters; a value with too many digits to write at all is named instead.
+
+    >>> brief(10**5000)
+    'a value of more than 4,300 digits'
+    """
+    try:
+        text = str(value)
+    except ValueError:  # Python refuses to write an integer of more than 4,300 digits
+        return f"a value of more than {PRINTED_DIGITS:,} digits"
+    return message_line(text, limit)
 
 
 def printable(method: _F) -> _F:

@@ -54,11 +54,11 @@ from . import recurrence as rec
 from .analysis import Analysis, Row, given_values, hidden_rows_note, substitution
 from .dag import INPUT, Graph, GraphNode
 from .derivations import graph_derivation
-from .errors import EmptyOutputError, LayerError, SymrfError, quoted, shorten
+from .errors import SHOWN, EmptyOutputError, LayerError, SymrfError, brief, quoted, shorten
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
 from .naming import Namer
 from .network import Network, Parallel, Repeat
-from .segments import Summary, expand_if_small, tidy
+from .segments import Summary, cheap_algebra, expand_if_small, tidy
 from .symbols import symbol
 
 __all__ = ["Graph", "GraphAnalysis", "GraphNode", "MisalignedError", "PathValues", "PhaseResult"]
@@ -202,6 +202,13 @@ def _extreme(values: list[Value], largest: bool) -> tuple[Value, int, bool, bool
     if all(type(v) is int for v in values):
         best = max(values) if largest else min(values)
         return best, values.index(best), True, False
+    if not all(cheap_algebra(value) for value in values):  # sympy would look for the real roots of s**1000 - ...
+        found = _dominant(values, largest)
+        if found is not None:
+            return values[found], found, True, False
+        best = (sympy.Max if largest else sympy.Min)(*values, evaluate=False)
+        bound = _written_size(best, {}) > MAX_EXTREME_TERMS
+        return (_extreme_bound(values, largest) if bound else (best, 0)) + (False, bound)
     best = (sympy.Max if largest else sympy.Min)(*values)
     decided = not isinstance(best, (sympy.Max, sympy.Min))
     if decided:
@@ -211,10 +218,34 @@ def _extreme(values: list[Value], largest: bool) -> tuple[Value, int, bool, bool
         return best, 0, True, False
     if _written_size(best, {}) <= MAX_EXTREME_TERMS:
         return best, 0, False, False
+    return _extreme_bound(values, largest) + (False, True)
+
+
+def _extreme_bound(values: list[Value], largest: bool) -> tuple[Value, int]:
+    """An upper bound of the maximum (or minimum) of RFs, and the input it is taken from."""
     if largest:  # every RF is at least 1, so max(a, b, ...) <= a + b + ... - (count - 1)
-        return sympy.Add(*values) - (len(values) - 1), 0, False, True
+        return sympy.Add(*values) - (len(values) - 1), 0
     index = min(range(len(values)), key=lambda i: _written_size(values[i], {}))
-    return values[index], index, False, True  # min(a, b, ...) <= each of them
+    return values[index], index  # min(a, b, ...) <= each of them
+
+
+def _dominant(values: list[Value], largest: bool) -> int | None:
+    """The index of a value at least (at most) every other one, decided without polynomial algebra: the difference
+    of two values is a number, or a product of positive symbols and powers of them; None when not found."""
+    for index, value in enumerate(values):
+        if all(_cheap_sign((value - other) if largest else (other - value)) for other in values):
+            return index
+    return None
+
+
+def _cheap_sign(difference: Value) -> bool:
+    """Whether ``difference`` is decidably >= 0 from its form alone."""
+    if type(difference) is int or cast(sympy.Expr, difference).is_number:
+        return bool(difference >= 0)
+    coefficient, rest = cast(sympy.Expr, difference).as_coeff_Mul()
+    return bool(coefficient > 0) and all(
+        factor.is_Symbol and factor.is_positive or factor.is_Pow and factor.base.is_Symbol and factor.base.is_positive
+        and factor.exp.is_positive for factor in sympy.Mul.make_args(rest))
 
 
 def _written_size(expr: Value, memo: dict) -> int:
@@ -365,7 +396,7 @@ class _Sweep:
             return pair
         pair = rec.same_padding(size, kernel, layer.stride)
         if pair is None:
-            why = "without an input size" if size is None else f"for the input size {size}"
+            why = "without an input size" if size is None else f"for the input size {brief(size)}"
             self.note(f"{self.plan.names[index]}: the 'same' padding is unknown {why}; the effective padding and "
                       f"the alignment checks after it are skipped")
             return None, None
@@ -392,7 +423,7 @@ class _Sweep:
         if state.size is not None:
             size = rec.transposed_output_size(state.size, layer.effective_kernel, stride, padding, after)
             if type(size) is int and size < 1:
-                raise EmptyOutputError(f"{name}: its output would be empty for an input of size {state.size}")
+                raise EmptyOutputError(f"{name}: its output would be empty for an input of size {brief(state.size)}")
         if state.phases is None and stride > MAX_PHASES and dilation == 1 and self.is_output(index):
             return self.unlisted_up(name, state, kernel, stride, size)
         phases = self.to_phases(index, state)
@@ -523,11 +554,11 @@ class _Sweep:
         if bound or bound_min:
             what = "the largest RF" if bound else "the smallest RF"
             self.note(f"{name}: {what} over its paths is a maximum of more than {MAX_EXTREME_TERMS} terms; the "
-                      f"value reported is an upper bound ({shorten(str(rf if bound else rf_min))}), and so are the "
+                      f"value reported is an upper bound ({brief(rf if bound else rf_min, SHOWN)}), and so are the "
                       f"values after it")
         elif not decided or not decided_min:
             self.note(f"{name}: sympy cannot tell which path has the {'largest' if not decided else 'smallest'} RF "
-                      f"for every value of the symbols, so the RF is {shorten(str(rf if not decided else rf_min))}")
+                      f"for every value of the symbols, so the RF is {brief(rf if not decided else rf_min, SHOWN)}")
         aligned = self.alignment(name, labels, states)
         padding, padding_min = states[largest].padding, states[smallest].padding_min
         if aligned and not (decided and decided_min):
@@ -543,8 +574,8 @@ class _Sweep:
                 return None
             same = _equal(first, state.size)
             if same is False:
-                raise SymrfError(f"{name}: its inputs have different sizes, {first} along {labels[0]} and "
-                                 f"{state.size} along {label}")
+                raise SymrfError(f"{name}: its inputs have different sizes, {brief(first)} along {labels[0]} and "
+                                 f"{brief(state.size)} along {label}")
         return first
 
     def alignment(self, name: str, labels: tuple[str, ...], states: list[_State]) -> bool | None:
@@ -565,12 +596,13 @@ class _Sweep:
                 return False
             if same is None:
                 self.note(f"{name}: cannot tell whether {labels[reference]} and {labels[other]} are aligned "
-                          f"(centre offsets {centres[reference]} and {centres[other]})")
+                          f"(centre offsets {brief(centres[reference])} and {brief(centres[other])})")
                 result = None
         return result if all(state.aligned for state in states) else None
 
     def misaligned(self, name: str, first: str, first_centre: Value, other: str, other_centre: Value) -> None:
-        message = (f"{name} is misaligned: {first} is centred at {first_centre} but {other} at {other_centre} "
+        message = (f"{name} is misaligned: {first} is centred at {brief(first_centre)} but {other} at "
+                   f"{brief(other_centre)} "
                    f"(centre offsets (rf - 1)/2 - P, in input pixels); the values of the largest path are reported")
         if self.strict:
             raise MisalignedError(message.split("; ")[0])

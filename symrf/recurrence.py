@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import sympy
 
-from .errors import EmptyOutputError, SymrfError
+from .errors import EmptyOutputError, SymrfError, brief
 from .symbols import Value
 
 #: The quantities reported for every row and for the whole network, in table order.
@@ -101,9 +101,9 @@ def check_output(where: str, size: Value, kernel_eff: Value, padding: Value, pad
     end = padding if padding_end is None else padding_end
     span = size + padding + end - kernel_eff
     if (type(span) is int and span < 0) or (type(span) is not int and sympy.Lt(span, 0) is sympy.true):
-        shown = f"{padding}" if end == padding else f"{padding} and {end}"
-        raise EmptyOutputError(f"{where} gets an input of size {size}, smaller than its kernel extent {kernel_eff} "
-                               f"with padding {shown}: its output would be empty")
+        shown = brief(padding) if end == padding else f"{brief(padding)} and {brief(end)}"
+        raise EmptyOutputError(f"{where} gets an input of size {brief(size)}, smaller than its kernel extent "
+                               f"{brief(kernel_eff)} with padding {shown}: its output would be empty")
 
 
 # -- padding modes and output sizes beyond PyTorch's symmetric padding --------------------------------------------
@@ -254,7 +254,7 @@ def _first_too_small(step: Callable[[Value], Value], size: int) -> int:
     """The smallest input size for which one copy of a block has an output (its step is monotone), by bisection."""
     low, high = 1, size
     if not _fits(step, high):
-        raise EmptyOutputError(f"an input of size {size} is too small for one copy of the block")
+        raise EmptyOutputError(f"an input of size {brief(size)} is too small for one copy of the block")
     while low < high:
         middle = (low + high) // 2
         if _fits(step, middle):

@@ -48,8 +48,8 @@ from .layers import Layer
 from .network import Network, Repeat
 from .symbols import Value
 
-__all__ = ["MAX_EXACT_BITS", "Summary", "expand_if_small", "geometric_sum", "is_one", "summarize", "tidy",
-           "unit_condition"]
+__all__ = ["MAX_EXACT_BITS", "Summary", "cheap_algebra", "expand_if_small", "geometric_sum", "is_one", "summarize",
+           "tidy", "unit_condition"]
 
 #: Most bits of an exact intermediate value (a power ``J**n``); beyond it evaluation refuses instead of hanging.
 MAX_EXACT_BITS = 20_000_000
@@ -424,11 +424,17 @@ _DIGITS_LIMIT = 30
 
 
 def expand_if_small(expr: Value) -> Value:
-    """``sympy.expand(expr)`` when that stays cheap (:func:`_polynomial_friendly`), else ``expr`` unchanged: a power
+    """``sympy.expand(expr)`` when that stays cheap (:func:`cheap_algebra`), else ``expr`` unchanged: a power
     such as ``(2*k + 1)**1000`` expands to a thousand terms with 300-digit coefficients."""
     if type(expr) is int or not _polynomial_friendly(cast(sympy.Expr, expr)):
         return expr
     return sympy.expand(expr)
+
+
+def cheap_algebra(value: Value) -> bool:
+    """Whether sympy's sign decisions on ``value`` stay cheap (those behind ``Max``, ``Min`` and ``is_positive``,
+    which look for real roots of polynomials): false for a power of a symbol above degree 16."""
+    return type(value) is int or _small_terms(cast(sympy.Expr, value), digits=False)
 
 
 def _high_degree(exponent: sympy.Expr) -> bool:
@@ -439,13 +445,16 @@ def _high_degree(exponent: sympy.Expr) -> bool:
 
 
 def _polynomial_friendly(expr: sympy.Expr) -> bool:
-    """Whether cancelling, expanding and factoring ``expr`` stays cheap: no floor, ceiling, min, max or log, no
-    integer power of a symbol above :data:`_DEGREE_LIMIT`, no integer or fraction longer than
-    :data:`_DIGITS_LIMIT` digits."""
-    if expr.has(sympy.floor, sympy.ceiling, sympy.Min, sympy.Max, sympy.log):
-        return False
+    """Whether cancelling, expanding and factoring ``expr`` stays cheap: no floor, ceiling, min, max or log, and
+    :func:`_small_terms`."""
+    return not expr.has(sympy.floor, sympy.ceiling, sympy.Min, sympy.Max, sympy.log) and _small_terms(expr)
+
+
+def _small_terms(expr: sympy.Expr, digits: bool = True) -> bool:
+    """No integer power of a symbol above :data:`_DEGREE_LIMIT` (:func:`_high_degree`), and (with ``digits``) no
+    integer or fraction longer than :data:`_DIGITS_LIMIT` digits."""
     for node in sympy.preorder_traversal(expr):
-        if node.is_Rational and max(abs(node.p), node.q).bit_length() > _DIGITS_LIMIT * 10 // 3:
+        if digits and node.is_Rational and max(abs(node.p), node.q).bit_length() > _DIGITS_LIMIT * 10 // 3:
             return False
         if node.is_Pow and _high_degree(node.exp) and not node.base.is_number:
             return False
