@@ -250,8 +250,14 @@ COMMANDS = (
     ("rf", "{}", "--input-size", "N"),
     ("rf", "{}", "--input-size", "224", "--json"),
     ("rf", "{}", "--markdown", "--form", "nested"),
+    ("rf", "{}", "--copies"),
+    ("rf", "{}", "--latex"),
     ("derive", "{}"),
     ("derive", "{}", "--jump", "--center"),
+    ("solve", "{}", "--target", "224"),
+    ("solve", "{}", "--target", "10**100"),
+    ("input", "{}"),
+    ("input", "{}", "--input-size", "224", "--json"),
 )
 
 
