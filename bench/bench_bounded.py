@@ -105,6 +105,8 @@ CASES: tuple[Case, ...] = (
                                                       "residual([conv(2, p=1)])]"), expect="Q**100000*k**100000"),
     Case("merge message with a huge centre", ("rf", "[100000 * [[conv(1)] + [conv(1), conv(1, 2)]]] + "
                                                     "[residual([conv(1, p=1)])]"), "refused", "4,300 digits"),
+    Case("power 2**(2000*n) in a closed form", ("rf", "1000 * [2 * [n * [conv(1, 2, p=1)]]]", "--json"),
+         expect="2**(2000*n)"),
     Case("symbolic stride 2k + 1 x 1000 after convt", ("rf", "convt(7, 1), 1000 * [conv(k, 2*k + 1)]", "--json"),
          expect="(2*k + 1)**1000"),
 )

@@ -438,8 +438,8 @@ def cheap_algebra(value: Value) -> bool:
 
 
 def _high_degree(exponent: sympy.Expr) -> bool:
-    """Whether a power with this exponent counts as a polynomial of high degree: ``s**1000``, and ``s**(1000*m)``,
-    which sympy's polynomial algorithms write as ``(s**m)**1000``."""
+    """Whether a power with this exponent counts as a polynomial of high degree: ``s**1000``, and ``s**(1000*m)`` or
+    ``2**(1000*m)``, which sympy's polynomial algorithms write as ``(s**m)**1000`` and ``(2**m)**1000``."""
     coefficient = exponent.as_coeff_Mul()[0]
     return bool(coefficient.is_Rational and abs(coefficient) > _DEGREE_LIMIT)
 
@@ -456,7 +456,7 @@ def _small_terms(expr: sympy.Expr, digits: bool = True) -> bool:
     for node in sympy.preorder_traversal(expr):
         if digits and node.is_Rational and max(abs(node.p), node.q).bit_length() > _DIGITS_LIMIT * 10 // 3:
             return False
-        if node.is_Pow and _high_degree(node.exp) and not node.base.is_number:
+        if node.is_Pow and _high_degree(node.exp) and not (node.base.is_number and node.exp.is_number):
             return False
     return True
 
