@@ -107,6 +107,8 @@ CASES: tuple[Case, ...] = (
                                                     "[residual([conv(1, p=1)])]"), "refused", "4,300 digits"),
     Case("power 2**(2000*n) in a closed form", ("rf", "1000 * [2 * [n * [conv(1, 2, p=1)]]]", "--json"),
          expect="2**(2000*n)"),
+    Case("compound base to the power 10**50", ("rf", "(10**50 + 1) * [conv((k + 1)//2, 5), global_pool()], "
+                                                     "conv((k + 1)//2, 5), global_pool()"), expect="**1000000000"),
     Case("symbolic stride 2k + 1 x 1000 after convt", ("rf", "convt(7, 1), 1000 * [conv(k, 2*k + 1)]", "--json"),
          expect="(2*k + 1)**1000"),
 )

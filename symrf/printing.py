@@ -21,7 +21,7 @@ import sympy
 
 from .errors import PRINTED_DIGITS, too_long_to_print
 from .series import StridedSum
-from .symbols import Value
+from .symbols import Value, factor_terms
 
 # -- text (sympy can read it back) ------------------------------------------------------------------------------
 
@@ -46,7 +46,7 @@ def text(value: Value) -> str:
                 inner = sympy.Add(*(term / common for term in value.args))
                 return str(sympy.Mul(common, inner, evaluate=False))
         elif not all(c.is_Integer for c in coefficients):
-            pulled = sympy.factor_terms(value)
+            pulled = factor_terms(value)
             if not pulled.is_Add:
                 return str(pulled)
     return str(value)
@@ -361,7 +361,7 @@ def _tex(expr: sympy.Expr) -> str:
             rows.append(f"{_tex(expression)} & {when}")
         return "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"
     if expr.is_Add and any(not term.as_coeff_Mul()[0].is_Integer for term in expr.args):
-        pulled = sympy.factor_terms(expr)  # (k - 1)/2, not k/2 - 1/2
+        pulled = factor_terms(expr)  # (k - 1)/2, not k/2 - 1/2
         if not pulled.is_Add:
             return _tex(pulled)
     if expr.is_Add:

@@ -46,7 +46,7 @@ from . import recurrence as rec
 from .errors import SymrfError, quoted
 from .layers import Layer
 from .network import Network, Repeat
-from .symbols import Value
+from .symbols import Value, huge_power
 
 __all__ = ["MAX_EXACT_BITS", "Summary", "cheap_algebra", "expand_if_small", "geometric_sum", "is_one", "summarize",
            "tidy", "unit_condition"]
@@ -395,7 +395,8 @@ def _simplest(expr: sympy.Basic) -> sympy.Basic:
     factors pulled out (``(k - 1)/2``, not ``k/2 - 1/2``), its quotients cancelled (``7*4**(m*n) + 9``), its
     non-constant part factored (``2*n*(k - 1) + 1``, not ``2*k*n - 2*n + 1``). Each rewriting is an identity of
     rational functions, so the value never changes where ``expr`` is defined."""
-    if not isinstance(expr, sympy.Expr) or expr.is_Atom or _size(expr, _FACTOR_LIMIT) > _FACTOR_LIMIT:
+    if not isinstance(expr, sympy.Expr) or expr.is_Atom or _size(expr, _FACTOR_LIMIT) > _FACTOR_LIMIT \
+            or huge_power(expr):
         return expr
     size = _size(expr, _FACTOR_LIMIT)
     candidates = [sympy.factor_terms(expr)]

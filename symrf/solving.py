@@ -38,7 +38,7 @@ from .network import Network, Repeat
 from .printing import json_value, symbols_json
 from .segments import _power, is_one, summarize, tidy, unit_condition
 from .spec import MAX_DIGITS, parse_value
-from .symbols import NAME_PATTERN
+from .symbols import NAME_PATTERN, factor_terms
 from .symbols import symbol as make_symbol
 
 __all__ = ["Solution", "solve"]
@@ -654,7 +654,7 @@ def _positive(expr: Value) -> sympy.Basic:
     expr = sympy.sympify(expr)
     if expr.is_number:
         return sympy.true if expr > 0 else sympy.false
-    expr = sympy.factor_terms(expr)
+    expr = factor_terms(expr)
     coefficient, rest = expr.as_coeff_Mul()
     factors = [f for f in sympy.Mul.make_args(rest) if not f.is_positive]
     for factor in list(factors):  # (b^e - 1)/(b - 1) = 1 + b + ... + b^(e-1) > 0
@@ -804,8 +804,8 @@ def _symbolic_linear(network: Network, x: sympy.Symbol, target: Value, closed: V
             values.append((least, condition))
             continue
         # x >= (T - c_0)/c_1, the same as x >= x_0 + (T - l(x_0))/c_1: show the simpler
-        bound = sympy.factor_terms((sympy.sympify(target) - constant) / slope)
-        shifted = sympy.factor_terms(gap / slope)
+        bound = factor_terms((sympy.sympify(target) - constant) / slope)
+        shifted = factor_terms(gap / slope)
         if sympy.count_ops(least + shifted) < sympy.count_ops(bound):
             bound = least + shifted
         value = _normal(sympy.ceiling(bound))

@@ -97,3 +97,21 @@ def unify(symbols: set[sympy.Symbol]) -> dict[sympy.Symbol, sympy.Symbol]:
 
 def _is_canonical(sym: sympy.Symbol) -> bool:
     return sym in (symbol(sym.name), symbol(sym.name, nonnegative=True))
+
+
+#: Largest integer exponent of a compound base that sympy may distribute: ``factor_terms((5*x + 5)**e)`` computes
+#: ``5**e``, so an expression holding a larger power is left as it is (10**50 copies of a block make e = 10**50).
+MAX_DISTRIBUTED_EXPONENT = 10_000
+
+
+def huge_power(expr: sympy.Basic) -> bool:
+    """Whether ``expr`` holds a power of a compound base with an integer exponent above
+    :data:`MAX_DISTRIBUTED_EXPONENT`."""
+    return any(power.exp.is_Integer and abs(power.exp) > MAX_DISTRIBUTED_EXPONENT and not power.base.is_Symbol
+               for power in expr.atoms(sympy.Pow))
+
+
+def factor_terms(expr: sympy.Expr) -> sympy.Expr:
+    """:func:`sympy.factor_terms` (common factors pulled out: ``(k - 1)/2``), except on an expression with a
+    :func:`huge_power`, returned as it is."""
+    return expr if huge_power(expr) else sympy.factor_terms(expr)
