@@ -52,7 +52,6 @@ def check_symbol_name(name: str) -> None:
         raise SpecError(f"{name!r} is {kind} in printed formulas; use another name")
 
 
-@cache
 def symbol(name: str, nonnegative: bool = False) -> sympy.Symbol:
     """The integer symbol ``name``: positive by default, non-negative when ``nonnegative`` is true. A name of
     :data:`RESERVED_NAMES` is refused.
@@ -65,6 +64,13 @@ def symbol(name: str, nonnegative: bool = False) -> sympy.Symbol:
     if not NAME_PATTERN.match(name):
         raise SymrfError(f"{quoted(name)} is not a symbol name (letters, digits and '_', starting with a letter)")
     check_symbol_name(name)
+    return _symbol(name, bool(nonnegative))
+
+
+@cache
+def _symbol(name: str, nonnegative: bool) -> sympy.Symbol:
+    """One object per name and assumptions, whatever the spelling of the call (``symbol("k")`` and
+    ``symbol("k", nonnegative=False)`` are one cache entry) and even after sympy's cache is cleared."""
     if nonnegative:
         return sympy.Symbol(name, integer=True, nonnegative=True)
     return sympy.Symbol(name, integer=True, positive=True)

@@ -378,7 +378,8 @@ def start_cold() -> None:
     for name, module in list(sys.modules.items()):
         if name == "symrf" or name.startswith("symrf."):
             for value in vars(module).values():
-                if callable(getattr(value, "cache_clear", None)):
+                # symrf.symbols caches for identity (one object per name), not for speed: those caches are kept
+                if callable(getattr(value, "cache_clear", None)) and value.__module__ != "symrf.symbols":
                     value.cache_clear()
     gc.collect()
 
