@@ -78,6 +78,13 @@ class Row:
     paths: tuple[Any, ...] = ()  # for a merge, a PathValues per input
     phases: tuple[Any, ...] | None = None  # after up-sampling, a PhaseResult per output phase
     axes: tuple[Row, ...] = ()  # with several axes, the row along each axis
+    #: The largest RF over the paths that avoid global operations (a global pooling, global context such as an
+    #: excitation gate): ``rf`` where no path is global, None where every path is (after a global pooling).
+    rf_local: Any = "rf"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.rf_local, str):  # the default: no global path, so the local RF is the RF
+            object.__setattr__(self, "rf_local", self.rf)
 
 
 class Analysis(ABC):
@@ -110,6 +117,23 @@ class Analysis(ABC):
     def rf_min(self) -> Any:
         """The smallest receptive field over the paths to the output; equal to ``rf`` for a chain."""
         return self.rf
+
+    @property
+    def rf_local(self) -> Any:
+        """The largest RF over the paths to the output that avoid global operations (global pooling, global
+        context): ``rf`` where nothing is global, None where every path is global."""
+        row = self.output_row
+        return self.rf if row is None else row.rf_local
+
+    @property
+    def has_global(self) -> bool:
+        """Whether some path is global (a global pooling or global context), so ``rf_local`` may differ from ``rf``."""
+        return False
+
+    @property
+    def output_row(self) -> Row | None:
+        """The row of the output (None for an empty network)."""
+        return self._row(len(self)) if len(self) else None
 
     @property
     @abstractmethod
@@ -258,7 +282,7 @@ class Analysis(ABC):
     def value_at(self, quantity: str, length: int) -> Any:
         """``quantity`` after the first ``length`` rows (``length = 0`` is the input: rf 1, jump 1, padding 0)."""
         if length == 0:
-            return {"size": self.input_size, "rf": 1, "rf_min": 1, "jump": 1}.get(quantity, 0)
+            return {"size": self.input_size, "rf": 1, "rf_min": 1, "rf_local": 1, "jump": 1}.get(quantity, 0)
         return getattr(self._row(length), quantity)
 
     def rf_at(self, length: int) -> Any:

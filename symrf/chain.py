@@ -132,7 +132,7 @@ class ChainAnalysis(Analysis):
         return self.sizes[length - 1] if length else self.input_size
 
     def value_at(self, quantity: str, length: int) -> Any:
-        return getattr(self, f"{'rf' if quantity == 'rf_min' else quantity}_at")(length)
+        return getattr(self, f"{'rf' if quantity in ('rf_min', 'rf_local') else quantity}_at")(length)
 
     def _row(self, index: int) -> Row:
         layer = self.layers[index - 1]

@@ -29,12 +29,16 @@ class GraphNode:
     """A named node of a graph: its inputs are merged (if several), then ``op`` (a network, maybe empty) is applied.
 
     >>> GraphNode("a", parse("conv(3)"), ("input",))
-    GraphNode(name='a', op=conv(3), inputs=('input',))
+    GraphNode(name='a', op=conv(3), inputs=('input',), context=())
     """
 
     name: str
     op: Network
     inputs: tuple[str, ...]
+    #: Nodes whose output reaches this node as global context (an excitation gate, a pooled feature broadcast back
+    #: over every position): each of its features reads the whole input through them, but they are not merged
+    #: position by position, so they change ``rf`` (the whole input) and not ``rf_local`` (see :mod:`symrf.graph`).
+    context: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -51,6 +55,16 @@ class GraphNode:
             if not isinstance(source, str):
                 raise SymrfError(f"node {self.name!r}: an input is a node's name, not {quoted(source)}")
         object.__setattr__(self, "inputs", inputs)
+        context = (self.context,) if isinstance(self.context, str) else tuple(self.context)
+        for source in context:
+            if not isinstance(source, str) or source == INPUT:
+                raise SymrfError(f"node {self.name!r}: a context input is a node's name, not {quoted(source)}")
+        object.__setattr__(self, "context", context)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every node this one reads: its inputs, then its context."""
+        return self.inputs + self.context
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +82,9 @@ class Graph:
     nodes: tuple[GraphNode, ...]
     output: str | None = None
     labels: Mapping[str, str] | None = field(default=None, repr=False, compare=False)  # names in messages
+    #: Other names for nodes (an imported model's container paths, such as ``layer3``, name the node of the
+    #: container's output): ``analysis.layer(alias)`` gives that node's row.
+    aliases: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         nodes = tuple(self.nodes)
@@ -79,6 +96,11 @@ class Graph:
         if output not in {node.name for node in nodes}:
             raise SymrfError(f"the output {quoted(output)} is not a node of the graph")
         object.__setattr__(self, "output", output)
+        if self.aliases:
+            names = {node.name for node in nodes}
+            for alias, target in self.aliases.items():
+                if target not in names:
+                    raise SymrfError(f"the alias {quoted(alias)} names {quoted(target)}, which is not a node")
 
     @property
     def axis_count(self) -> int:
@@ -98,10 +120,17 @@ class Graph:
 
     def along(self, axis: int) -> Graph:
         """The graph along one axis (every node's layers reduced to that axis)."""
-        return Graph(tuple(GraphNode(n.name, n.op.along(axis), n.inputs) for n in self.nodes), self.output)
+        nodes = tuple(GraphNode(n.name, n.op.along(axis), n.inputs, n.context) for n in self.nodes)
+        return Graph(nodes, self.output, self.labels, self.aliases)
 
     def xreplace(self, mapping: dict) -> Graph:
-        return Graph(tuple(GraphNode(n.name, n.op.xreplace(mapping), n.inputs) for n in self.nodes), self.output)
+        nodes = tuple(GraphNode(n.name, n.op.xreplace(mapping), n.inputs, n.context) for n in self.nodes)
+        return Graph(nodes, self.output, self.labels, self.aliases)
+
+    @property
+    def has_context(self) -> bool:
+        """Whether any node takes global context (so that ``rf_local`` may differ from ``rf``)."""
+        return any(node.context for node in self.nodes)
 
 
 def order_nodes(nodes: tuple[GraphNode, ...], labels: Mapping[str, str] | None = None) -> tuple[GraphNode, ...]:
@@ -123,7 +152,7 @@ def order_nodes(nodes: tuple[GraphNode, ...], labels: Mapping[str, str] | None =
             raise SymrfError(f"node name {node.name!r} is used twice (nodes {by_name[node.name] + 1} and {index + 1})")
         by_name[node.name] = index
     for index, node in enumerate(nodes):
-        for name in node.inputs:
+        for name in node.sources:
             if name != INPUT and name not in by_name:
                 raise SymrfError(
                     f"node {node.name!r} (node {index + 1}) has the input {quoted(name)}, which is not a node"
@@ -137,7 +166,7 @@ def order_nodes(nodes: tuple[GraphNode, ...], labels: Mapping[str, str] | None =
         state[root] = 1
         while stack:
             index, position = stack[-1]
-            inputs = [by_name[name] for name in nodes[index].inputs if name != INPUT]
+            inputs = [by_name[name] for name in nodes[index].sources if name != INPUT]
             if position < len(inputs):
                 stack[-1] = (index, position + 1)
                 child = inputs[position]

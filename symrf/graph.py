@@ -272,7 +272,7 @@ def _text(value: Value | None) -> str:
 class _Plan:
     """A 1-D network as nodes in topological order: node 0 is the input."""
 
-    __slots__ = ("names", "kinds", "ops", "inputs", "labels", "namer", "aliases")
+    __slots__ = ("names", "kinds", "ops", "inputs", "labels", "namer", "aliases", "context")
 
     def __init__(self) -> None:
         self.names: list[str] = [INPUT]
@@ -282,6 +282,7 @@ class _Plan:
         self.labels: list[tuple[str, ...]] = [()]
         self.namer = Namer()
         self.aliases: dict[str, int] = {}
+        self.context: dict[int, tuple[int, ...]] = {}  # global context (GraphNode.context) taken at a node
 
     def auto_name(self, kind: str, given: str | None, prefix: str = "") -> str:
         """A node's own name, else its kind and a per-kind counter (:mod:`symrf.naming`)."""
@@ -324,6 +325,7 @@ def _lower_graph(graph: Graph) -> _Plan:
     where: dict[str, int] = {INPUT: 0}
     for node in graph.nodes:
         sources = tuple(where[name] for name in node.inputs)
+        first = len(plan.names)  # the node's first plan index, where its context arrives
         single = len(node.op) == 1 and type(node.op.items[0]) is Layer and node.op.items[0].name is None
         if len(sources) > 1 or len(node.op) == 0:
             labels = tuple(graph_name for graph_name in node.inputs)
@@ -340,10 +342,51 @@ def _lower_graph(graph: Graph) -> _Plan:
             plan.namer = outer
             if end != start or len(node.op) == 0:
                 plan.aliases.setdefault(node.name, end)
+        if node.context:
+            plan.context[first] = tuple(where[name] for name in node.context)
         where[node.name] = end
     output = cast(str, graph.output)  # Graph.__post_init__ names the output node
     plan.aliases[output] = where[output]
+    for alias, target in (graph.aliases or {}).items():
+        plan.aliases.setdefault(alias, where[target])
     return plan
+
+
+def _global_flags(plan: _Plan) -> tuple[list[bool], list[bool], bool]:
+    """Per plan index: whether every path into it passes a global operation (a global pooling), whether global
+    context reaches it, and whether some merge joins global and local paths (so ``rf_local`` needs its own sweep)."""
+    count = len(plan.names)
+    every_global, reached, mixed = [False] * count, [False] * count, False
+    for index in range(1, count):
+        sources, kind = plan.inputs[index], plan.kinds[index]
+        if kind == "merge":
+            flags = [every_global[i] for i in sources]
+            every_global[index] = all(flags)
+            mixed = mixed or (any(flags) and not all(flags))
+        elif kind == "global_pool":
+            every_global[index] = True
+        elif kind == "repeat":
+            every_global[index] = every_global[sources[0]] or _pools_globally(cast(Repeat, plan.ops[index]).body)
+        else:
+            every_global[index] = every_global[sources[0]]
+        reached[index] = index in plan.context or any(reached[i] for i in sources)
+    return every_global, reached, mixed
+
+
+def _local_plan(plan: _Plan, every_global: list[bool]) -> tuple[_Plan, dict[int, int]]:
+    """The plan without its global paths (nodes every path of which is global, and such inputs of merges); the map
+    from the plan's indices to the new ones."""
+    local = _Plan()
+    where = {0: 0}
+    for index in range(1, len(plan.names)):
+        if every_global[index]:
+            continue
+        keep = [(where[i], label) for i, label in zip(plan.inputs[index], plan.labels[index] or plan.inputs[index])
+                if not every_global[i]]
+        labels = tuple(str(label) for _, label in keep) if plan.labels[index] else ()
+        where[index] = local.add(plan.names[index], plan.kinds[index], plan.ops[index], tuple(i for i, _ in keep),
+                                 labels)
+    return local, where
 
 
 # -- the sweep ---------------------------------------------------------------------------------------------------
@@ -832,8 +875,19 @@ class GraphAnalysis(Analysis):
             output = _lower(network.items, 0, plan)
         sweep = _Sweep(plan, input_size, strict, output)
         self._plan, self._sweep, self._output = plan, sweep, output
+        self._global, self._reached, mixed = _global_flags(plan)
+        self._local: tuple[_Sweep, dict[int, int]] | None = None
+        notes = list(sweep.notes)
+        if mixed:  # some merge joins global and local paths: the local RFs need a sweep of their own
+            local, where = _local_plan(plan, self._global)
+            self._local = (_Sweep(local, input_size, False), where)
+        for index, sources in plan.context.items():
+            shown = ", ".join(plan.names[i] for i in sources)
+            whole = "" if input_size is not None else f", of size {_whole_input(None)} (give an input size)"
+            notes.append(f"{plan.names[index]}: takes global context from {shown}: its features and those after it "
+                         f"read the whole input{whole}; rf_local is the RF of the local paths")
         self._warnings: tuple[str, ...] = tuple(sweep.warnings)
-        self._notes: tuple[str, ...] = tuple(sweep.notes)
+        self._notes: tuple[str, ...] = tuple(notes)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -864,11 +918,19 @@ class GraphAnalysis(Analysis):
         if state.phases is not None:
             phases = _phase_results(state.phases)
         op = plan.ops[index]
+        rf = rf_local = tidy(state.rf)
+        if self._global[index]:
+            rf_local = None
+        elif self._local is not None:
+            local, where = self._local
+            rf_local = tidy(local.states[where[index]].rf)
+        if self._reached[index] and not self._global[index] and start is not None:
+            rf = _whole_union(rf, start, self.input_size)
         return Row(
             index, plan.names[index], plan.kinds[index], op if isinstance(op, (Layer, Repeat)) else None,
-            tuple(plan.names[i] for i in plan.inputs[index]), tidy(state.rf), tidy(state.rf_min), tidy(state.jump),
+            tuple(plan.names[i] for i in plan.inputs[index]), rf, tidy(state.rf_min), tidy(state.jump),
             _tidy(state.padding), _tidy(start), _tidy(_center(state.rf, state.padding)), _tidy(state.size),
-            self._sweep.resolved[index], state.aligned, self._sweep.paths.get(index, ()), phases,
+            self._sweep.resolved[index], state.aligned, self._sweep.paths.get(index, ()), phases, (), rf_local,
         )
 
     def copies(self, key: int | str) -> tuple[Row, ...]:
@@ -928,6 +990,15 @@ class GraphAnalysis(Analysis):
     def rf_min(self) -> Value:
         """The smallest receptive field over all paths (the shortest path, e.g. through every shortcut)."""
         return self._total("rf_min", 1)
+
+    @property
+    def has_global(self) -> bool:
+        return bool(self._plan.context) or any(self._global)
+
+    @property
+    def rf_local(self) -> Value | None:
+        """The largest RF over the paths that avoid global operations (None when every path is global)."""
+        return self._total("rf_local", 1)
 
     @property
     def jump(self) -> Value:
@@ -991,6 +1062,21 @@ class GraphAnalysis(Analysis):
         """The derivation node by node: each layer's step, each merge as the maximum and minimum over its inputs
         with the alignment check; ``jump``, ``center`` and ``document`` as for chains."""
         return graph_derivation(self, **options)
+
+
+def _whole_input(size: Value | None) -> Value:
+    """The size of the whole input: ``size``, or the symbol ``n_input`` when it is not given."""
+    return symbol("n_input") if size is None else size
+
+
+def _whole_union(rf: Value, start: Value, size: Value | None) -> Value:
+    """The RF of a feature that reads the whole input (through global context) and, along its local paths, the
+    window of ``rf`` pixels from ``start`` (which may reach into the padding): the union of the two."""
+    whole = _whole_input(size)
+    last = start + rf - 1
+    if all(type(v) is int for v in (rf, start, whole)):
+        return max(last, whole - 1) - min(start, 0) + 1
+    return tidy(sympy.Max(last, whole - 1) - sympy.Min(start, 0) + 1)
 
 
 def _phase_results(phases: _Phases) -> tuple[PhaseResult, ...]:

@@ -68,6 +68,15 @@ class AxesAnalysis(Analysis):
         return self._each("rf_min")
 
     @property
+    def has_global(self) -> bool:
+        return any(a.has_global for a in self.analyses)
+
+    @property
+    def rf_local(self) -> tuple | None:
+        values = self._each("rf_local")
+        return None if any(value is None for value in values) else values
+
+    @property
     def jump(self) -> tuple:
         return self._each("jump")
 
@@ -152,6 +161,7 @@ class AxesAnalysis(Analysis):
             first.inputs, each("rf"), each("rf_min"), each("jump"), each("effective_padding"), each("start"),
             each("center"), each("size") if self.input_size is not None else None, each("padding"),
             _all_aligned(list(each("aligned"))), first.paths, None, rows,
+            None if any(r.rf_local is None for r in rows) else each("rf_local"),
         )
 
     @staticmethod

@@ -130,23 +130,24 @@ def _value(analysis: Any, quantity: str, index: int, form: str, edges: bool) -> 
 def _written(analysis: Any, quantity: str, index: int, form: str, edges: bool) -> object:
     """``quantity`` after row ``index`` as JSON: nested (Horner) text for long symbolic chains."""
     if form == "nested":
-        quantity = "rf" if quantity == "rf_min" else quantity  # a chain has one path
+        quantity = "rf" if quantity in ("rf_min", "rf_local") else quantity  # a chain has one path, none global
         return value_json(analysis, CENTER_EDGE if edges and quantity == "center" else quantity, index, form)
     return _json(_value(analysis, quantity, index, form, edges))
 
 
 def _written_tex(analysis: Any, quantity: str, index: int, form: str, edges: bool) -> str:
     if form == "nested" or (hasattr(analysis, "rf_sum") and not analysis.is_numeric):  # chains: in layer order
-        quantity = "rf" if quantity == "rf_min" else quantity
+        quantity = "rf" if quantity in ("rf_min", "rf_local") else quantity
         return value_tex(analysis, CENTER_EDGE if edges and quantity == "center" else quantity, index, form)
     return _tex_cell(_value(analysis, quantity, index, form, edges))
 
 
 def _quantities(analysis: Any) -> tuple[str, ...]:
     """The quantities of the text tables: ``rf_min`` only where paths merge (or a repeated block holds merges)."""
+    local = ("rf_local",) if analysis.has_global else ()
     if analysis.branched:
-        return ("rf", "rf_min", *QUANTITIES[1:])
-    return QUANTITIES
+        return ("rf", *local, "rf_min", *QUANTITIES[1:])
+    return ("rf", *local, *QUANTITIES[1:])
 
 
 # -- rows ----------------------------------------------------------------------------------------------------------
@@ -227,7 +228,8 @@ def to_dict(analysis: Any, form: str = "auto", edges: bool = False, paths: bool 
             copies: bool = False) -> dict[str, Any]:
     """An analysis as one JSON-ready object (what ``symrf rf --json`` prints).
 
-    Top-level keys: the totals (``rf``, ``rf_min``, ``jump``, ``effective_padding``, ``start``, ``center``),
+    Top-level keys: the totals (``rf``, ``rf_min``, ``jump``, ``effective_padding``, ``start``, ``center``; and
+    ``rf_local`` where some path is global, such as an excitation gate or a global pooling, else it equals ``rf``),
     ``aligned``, ``axes`` (several axes), ``input_size`` and ``size`` (with an input size), ``phases`` (after
     up-sampling), ``counts`` (symbolic repetition counts), ``warnings``, ``notes``, ``symbols`` (every symbol of
     the printed values with its assumptions, to read them back: :func:`~symrf.printing.symbols_json`) and
@@ -240,7 +242,8 @@ def to_dict(analysis: Any, form: str = "auto", edges: bool = False, paths: bool 
     """
     form = analysis.form(form)
     total = len(analysis)
-    quantities = ("rf", "rf_min", *QUANTITIES[1:])
+    local = ("rf_local",) if analysis.has_global else ()  # only where some path is global: else it is rf
+    quantities = ("rf", *local, "rf_min", *QUANTITIES[1:])
     result: dict[str, Any] = {q: _written(analysis, q, total, form, edges) for q in quantities}
     result["aligned"] = analysis.aligned
     if analysis.axis_count > 1:
@@ -406,7 +409,8 @@ def text_rows(analysis: Any, form: str = "auto", edges: bool = False,
     return headings, rows, totals
 
 
-_HEADING = {"rf": "rf", "rf_min": "rf min", "jump": "jump", "effective_padding": "eff. pad", "start": "start",
+_HEADING = {"rf": "rf", "rf_local": "rf local",
+            "rf_min": "rf min", "jump": "jump", "effective_padding": "eff. pad", "start": "start",
             "center": "center"}
 
 
@@ -525,7 +529,8 @@ def _broken(value: str | None, width: float) -> str:
     return "\\begin{tabular}[t]{@{}l@{}}" + " \\\\ ".join(lines) + "\\end{tabular}"
 
 
-_TEX_HEADING = {"rf": "$r$", "rf_min": "$r_{\\min}$", "jump": "$J$", "effective_padding": "$P$", "start": "start",
+_TEX_HEADING = {"rf": "$r$", "rf_local": "$r_{\\mathrm{local}}$",
+                "rf_min": "$r_{\\min}$", "jump": "$J$", "effective_padding": "$P$", "start": "start",
                 "center": "centre"}
 
 

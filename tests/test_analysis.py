@@ -65,7 +65,7 @@ KNOWN = {
 }
 
 ROW_FIELDS = ("index", "name", "kind", "layer", "inputs", "rf", "rf_min", "jump", "effective_padding", "start",
-              "center", "size", "padding", "aligned", "paths", "phases", "axes")
+              "center", "size", "padding", "aligned", "paths", "phases", "axes", "rf_local")
 TOTALS = ("rf", "rf_min", "jump", "effective_padding", "start", "center")
 REQUIRED_KEYS = frozenset({*TOTALS, "aligned", "warnings", "notes", "symbols", "layers"})
 OPTIONAL_KEYS = frozenset({"axes", "input_size", "size", "phases", "counts"})

@@ -200,7 +200,7 @@ def test_the_readme_starts_with_the_commands_of_a_new_user():
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     commands = [line for line in lines[:12] if line and not line.startswith(("#", "```"))]
     assert commands[0].startswith("python3 -m venv .venv && . .venv/bin/activate") and "3.11" in commands[0]
-    assert commands[1:3] == ["pip install -e . && symrf derive", "pip install -e '.[test]' && pytest"]
+    assert commands[1:3] == ["pip install -e . && symrf derive", "pip install 'torch==2.13.0' -e '.[test]' && pytest"]
     assert "## Citing symrf" in lines and "## License" in lines
 
 

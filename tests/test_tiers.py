@@ -24,7 +24,7 @@ TIERS = {
     # 1: the model
     "symrf.layers": 1, "symrf.network": 1, "symrf.dag": 1, "symrf.segments": 1,
     # 2: parsers
-    "symrf.spec": 2, "symrf.graphfile": 2,
+    "symrf.spec": 2, "symrf.graphfile": 2, "symrf.importing": 2,
     # 3: presentation
     "symrf.latex": 3, "symrf.derivations": 3, "symrf.tables": 3,
     # 4: engines
