@@ -26,12 +26,27 @@ _LAZY = {
     "Solution": "solving",
     "solve": "solving",
     "load_graph": "graphfile",
+    "from_torch": "torch_import",
+    "import_torch": "torch_import",
+    "from_onnx": "onnx_import",
+    "import_onnx": "onnx_import",
 }
+
+#: What to install when a lazy name needs a package that is missing.
+_EXTRAS = {"torch": "PyTorch is not installed: pip install 'symrf[torch]'",
+           "onnx": "ONNX is not installed: pip install 'symrf[onnx]'"}
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY:
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        try:
+            module = import_module(f".{_LAZY[name]}", __name__)
+        except ModuleNotFoundError as exc:
+            missing = (exc.name or "").partition(".")[0]
+            if missing in _EXTRAS:
+                raise SymrfError(_EXTRAS[missing]) from None
+            raise
+        value = getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'symrf' has no attribute {name!r}")
@@ -52,7 +67,11 @@ __all__ = [
     "closed_form",
     "conv",
     "convt",
+    "from_onnx",
+    "from_torch",
     "global_pool",
+    "import_onnx",
+    "import_torch",
     "load_graph",
     "parallel",
     "parse",

@@ -133,6 +133,50 @@ def input_sizes(text: str | None) -> object:
     return sizes if len(sizes) > 1 else sizes[0]
 
 
+OptionalSpec = Annotated[
+    str | None,
+    typer.Argument(
+        help='A spec such as "conv(3), pool(2, 2), n * [conv(k, s)]", a file holding one (# comments allowed), a '
+        "graph file (.toml, .yaml) or an ONNX model (.onnx); none with --torch.",
+        show_default=False,
+    ),
+]
+TorchOption = Annotated[str | None, typer.Option(
+    "--torch", help="A PyTorch model: module:callable (torchvision.models:resnet50) or file.py:Net, called with "
+    "--torch-kwargs; read with torch.fx, never run on data.", show_default=False)]
+TorchKwargs = Annotated[str | None, typer.Option(
+    "--torch-kwargs", help="Keyword arguments for --torch's callable, as Python literals: 'num_classes=10'.",
+    show_default=False)]
+PointwiseOption = Annotated[list[str] | None, typer.Option(
+    "--pointwise", help="An op type of an imported model that acts on each position alone (repeatable).",
+    show_default=False)]
+GlobalOption = Annotated[list[str] | None, typer.Option(
+    "--global", help="An op type of an imported model that reads every position (repeatable).", show_default=False)]
+UnknownOption = Annotated[bool, typer.Option(
+    "--allow-unknown", help="Treat the ops of an imported model that symrf does not understand as pointwise, with a "
+    "warning per type, instead of stopping.")]
+
+
+def load_source(spec: str | None, input_size: str | None = None, strict: bool = False, torch: str | None = None,
+                torch_kwargs: str | None = None, pointwise: list[str] | None = None, global_: list[str] | None = None,
+                allow_unknown: bool = False) -> Analysis:
+    """Analyse a spec, a spec or graph file, an ONNX file or a PyTorch model (``--torch``); what an import noticed is
+    printed first, on stderr."""
+    from .models import load_model
+
+    sizes = input_sizes(input_size)
+    loaded = load_model(spec, torch, torch_kwargs, sizes, pointwise or (), global_ or (), not allow_unknown)
+    if loaded is None:
+        if spec is None:
+            fail("missing argument SPEC: give a spec, a file, or --torch module:callable (see symrf rf --help)")
+        return load(cast(str, spec), input_size, strict)
+    for warning in loaded.warnings:
+        sys.stderr.write(f"symrf: warning: {message_line(warning)}\n")
+    for note in loaded.notes:
+        sys.stderr.write(f"symrf: note: {message_line(note)}\n")
+    return analyze(loaded.network, sizes if sizes is not None else loaded.input_size, strict=strict)
+
+
 def load(spec: str, input_size: str | None = None, strict: bool = False) -> Analysis:
     """Read a spec (text, a spec file, or a graph file: .toml, .yaml) and analyse it."""
     if spec.lower().endswith((".toml", ".yaml", ".yml")):
@@ -180,7 +224,7 @@ def report(analysis: Analysis, style: str, form: str = "auto", edges: bool = Fal
 @app.command("rf")
 @user_errors
 def rf_command(
-    spec: SpecArgument,
+    spec: OptionalSpec = None,
     input_size: InputSize = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object: totals and a list of layers.")] = False,
     as_latex: Annotated[bool, typer.Option("--latex", help="A LaTeX tabular.")] = False,
@@ -196,17 +240,29 @@ def rf_command(
     strict: Annotated[bool, typer.Option("--strict", help="A misaligned merge is an error, not a warning.")] = False,
     copies: Annotated[bool, typer.Option("--copies", help="After a block repeated an integer number of times (one "
                                          "row: it is never unrolled), the rows of its first and last copy.")] = False,
+    layer: Annotated[str | None, typer.Option("--layer", help="Only this layer, merge or container, by name "
+                                              "(layer3.1.conv2, layer3).", show_default=False)] = None,
+    torch: TorchOption = None,
+    torch_kwargs: TorchKwargs = None,
+    pointwise: PointwiseOption = None,
+    global_: GlobalOption = None,
+    allow_unknown: UnknownOption = False,
 ) -> None:
     """Receptive field, jump, effective padding, start and centre of every layer and of the network.
 
-    A spec with a block repeated a symbolic number of times (n * [...]) gives closed forms.
+    A spec with a block repeated a symbolic number of times (n * [...]) gives closed forms. PyTorch models
+    (--torch) and ONNX files are imported with their module paths as layer names.
 
     Example: symrf rf "conv(3), pool(2, 2), conv(3)" --input-size 32 --json
+
+    Example: symrf rf --torch torchvision.models:resnet50 --input-size 224 --layer layer3
     """
     if sum((as_json, as_latex, as_markdown)) > 1:
         fail("choose at most one of --json, --latex and --markdown")
     if subs is None:
-        analysis = load(spec, input_size, strict)
+        analysis = load_source(spec, input_size, strict, torch, torch_kwargs, pointwise, global_, allow_unknown)
+    elif spec is None:
+        fail("--subs works on a spec; an imported model has no symbols")
     else:  # values first, so that an input size applies to the substituted network
         from .closed_forms import parse_assignments, substitute_values
 
@@ -231,7 +287,25 @@ def rf_command(
         swept = sweep_report(sweep_over(analysis, grid), style)
         echo(json.dumps(swept, indent=2) if as_json else str(swept))
         return
+    if layer is not None:
+        show_layer(analysis, layer, as_json)
+        return
     report(analysis, style, form.value, edges, paths, copies=copies)
+
+
+def show_layer(analysis: Analysis, layer: str, as_json: bool, title: str | None = None) -> None:
+    """One row of an analysis: a JSON object, or one line of its quantities."""
+    from . import tables
+
+    found = tables.layer_json(analysis, layer)
+    for note in analysis.notes:
+        sys.stderr.write(f"symrf: note: {message_line(note)}\n")
+    if as_json:
+        echo(json.dumps(found, indent=2))
+        return
+    shown = ", ".join(f"{key} {json.dumps(value)}" for key, value in found.items()
+                      if key in ("rf", "rf_local", "rf_min", "jump", "effective_padding", "start", "center", "size"))
+    echo(f"{title + ' ' if title else ''}{layer}: {shown}")
 
 
 @app.command("derive")
@@ -247,14 +321,22 @@ def derive_command(
     center: Annotated[bool, typer.Option("--center", help="Also derive the effective padding and centre.")] = False,
     form: FormOption = Form.auto,
     input_size: InputSize = None,
+    torch: TorchOption = None,
+    torch_kwargs: TorchKwargs = None,
+    pointwise: PointwiseOption = None,
+    global_: GlobalOption = None,
+    allow_unknown: UnknownOption = False,
 ) -> None:
     """The step-by-step LaTeX derivation of the receptive field, for every network: chains, repeated blocks
     (closed forms), branches (each merge as the maximum and minimum over its paths, with the alignment check),
-    values per axis (one derivation per axis), 'same' padding (give --input-size) and up-sampling (phases).
+    values per axis (one derivation per axis), 'same' padding (give --input-size), up-sampling (phases), and
+    imported models (--torch, .onnx) with their layers' names.
 
     Example: symrf derive "conv(k_1, s_1), conv(k_2, s_2)" --jump --document > rf.tex
     """
-    analysis = load(spec if spec is not None else WORKED_EXAMPLE, input_size)
+    if spec is None and torch is None:
+        spec = WORKED_EXAMPLE
+    analysis = load_source(spec, input_size, False, torch, torch_kwargs, pointwise, global_, allow_unknown)
     echo(analysis.latex(jump=jump, center=center, document=document, form=form.value))
 
 
@@ -356,13 +438,7 @@ def zoo_command(
     model = zoo.get(name)
     analysis = zoo.analysis(name, size)
     if layer is not None:
-        found = tables.layer_json(analysis, layer)
-        if as_json:
-            echo(json.dumps(found, indent=2))
-        else:
-            shown = ", ".join(f"{key} {json.dumps(value)}" for key, value in found.items()
-                              if key in ("rf", "rf_min", "jump", "effective_padding", "start", "center", "size"))
-            echo(f"{name} {layer}: {shown}")
+        show_layer(analysis, layer, as_json, name)
         return
     style = "json" if as_json else "latex" if as_latex else "markdown" if as_markdown else "text"
     if style == "text":

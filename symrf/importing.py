@@ -30,7 +30,7 @@ from .layers import Layer, global_pool, layer_per_axis
 from .network import Network
 from .recurrence import effective_kernel, output_size, transposed_output_size
 
-__all__ = ["GraphBuilder", "Tensor", "unique_name"]
+__all__ = ["GraphBuilder", "Imported", "Tensor", "unique_name"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,18 @@ class Tensor:
     node: str
     sizes: tuple[int | None, ...]
     is_global: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """An imported model: its :class:`~symrf.dag.Graph`, notes on how it was read (which tracer, how an op was
+    modelled) and warnings (ops of unknown effect treated as pointwise)."""
+
+    graph: Graph
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    #: The input size the model declares (an ONNX file's input shape), one per spatial axis, when all are known.
+    input_size: tuple[int, ...] | None = None
 
 
 def unique_name(name: str, taken: set[str]) -> str:
@@ -117,11 +129,14 @@ class GraphBuilder:
         return Tensor(node, sizes, local[0].is_global)
 
     def alias(self, name: str, tensor: Tensor) -> None:
-        """Let ``name`` (a container's or a pass-through module's path) denote the node of ``tensor``; the first
-        alias given for a name that is not a node's own name wins... unless a later op of the same container comes
-        (then the last one does, as a container's output is its last op's)."""
+        """Let ``name`` (a container's or a pass-through module's path) denote the node of ``tensor``. A later call
+        for the same name replaces an earlier one: an importer calls it for every op inside a container, in the
+        order they run, so a container's path names the node of its last op's output. A node's own name is never an
+        alias (nor is the input a target): such calls are ignored, and :meth:`build` drops an alias whose name a
+        later node took."""
         if tensor.node == INPUT or name in self.taken:
             return
+        self.aliases.pop(name, None)  # re-inserted: the mapping keeps the order of the latest calls
         self.aliases[name] = tensor.node
 
     def build(self, output: Tensor) -> Graph:

@@ -342,8 +342,9 @@ class AxesLayer:
                 paddings.append("'same'")
             else:
                 paddings.append(spec_text(layer.padding))
-        if any(p != "0" for p in paddings):
-            args.append(f"p={show(tuple(paddings))}")
+        if any(p != "0" for p in paddings):  # a (before, after) pair on every axis is not one value for all
+            pairs = any(layer.padding_end is not None for layer in self.axes)
+            args.append(f"p=({', '.join(paddings)})" if pairs else f"p={show(tuple(paddings))}")
         if any(d != 1 for d in self.dilation):
             args.append(f"d={show(tuple(spec_text(d) for d in self.dilation))}")
         return f"{kind}({', '.join(args + name)})"

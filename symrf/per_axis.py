@@ -67,6 +67,9 @@ class AxesAnalysis(Analysis):
     def rf_min(self) -> tuple:
         return self._each("rf_min")
 
+    def _aliases(self) -> Mapping[str, int]:
+        return self.analyses[0]._aliases()  # the same graph along every axis: the same names
+
     @property
     def has_global(self) -> bool:
         return any(a.has_global for a in self.analyses)
@@ -106,7 +109,12 @@ class AxesAnalysis(Analysis):
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return tuple(f"{axis}: {n}" for axis, a in zip(self.axis_names, self.analyses) for n in a.notes)
+        """Each axis's notes, prefixed with the axis; a note every axis has alike is given once, unprefixed."""
+        shared = set.intersection(*(set(a.notes) for a in self.analyses))
+        found = [n for n in self.analyses[0].notes if n in shared]
+        found += [f"{axis}: {n}" for axis, a in zip(self.axis_names, self.analyses) for n in a.notes
+                  if n not in shared]
+        return tuple(found)
 
     @property
     def branched(self) -> bool:

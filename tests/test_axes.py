@@ -132,3 +132,9 @@ def test_per_axis_values_equal_two_1d_analyses(layers):
         alone = analyze(Network.of([conv(v[axis], v[2 + axis], p=v[4 + axis]) for v in layers]))
         assert both.rf[axis] == alone.rf and both.effective_padding[axis] == alone.effective_padding
         assert both.jump[axis] == alone.jump
+
+
+def test_the_same_uneven_padding_on_every_axis_prints_as_pairs_and_reads_back():
+    layer = pool((3, 3), 2, p=((0, 1), (0, 1)))
+    assert repr(layer) == "pool((3, 3), s=2, p=((0, 1), (0, 1)))"
+    assert parse(repr(layer)).items[0] == layer

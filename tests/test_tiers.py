@@ -24,14 +24,15 @@ TIERS = {
     # 1: the model
     "symrf.layers": 1, "symrf.network": 1, "symrf.dag": 1, "symrf.segments": 1,
     # 2: parsers
-    "symrf.spec": 2, "symrf.graphfile": 2, "symrf.importing": 2,
+    "symrf.spec": 2, "symrf.graphfile": 2, "symrf.importing": 2, "symrf.torch_import": 2, "symrf.onnx_import": 2,
+    "symrf.families": 2,
     # 3: presentation
     "symrf.latex": 3, "symrf.derivations": 3, "symrf.tables": 3,
     # 4: engines
     "symrf.analysis": 4, "symrf.chain": 4, "symrf.closed_forms": 4, "symrf.graph": 4, "symrf.per_axis": 4,
     "symrf.solving": 4, "symrf.input_size": 4,
     # 5: entry points
-    "symrf.dispatch": 5, "symrf.zoo": 5, "symrf.cli": 5, "symrf.__main__": 5, "symrf": 5,
+    "symrf.dispatch": 5, "symrf.zoo": 5, "symrf.models": 5, "symrf.cli": 5, "symrf.__main__": 5, "symrf": 5,
 }
 ENTRY_POINTS = 5
 
