@@ -59,6 +59,15 @@ def main() -> None:
     print(f"symrf rf --torch torchvision.models:resnet50:      {whole:6.2f} s  ({whole / baseline:.2f}x, "
           f"target <= 1.3x)")
 
+    started = time.perf_counter()
+    family = symrf.analyze(symrf.from_torch(torchvision.models.resnet50(), symbolic="counts"))
+    spent = time.perf_counter() - started
+    stage = family.layer("layer4")
+    at = {"n_layer1": 3, "n_layer2": 4, "n_layer3": 6, "n_layer4": 3}
+    print(f"\nresnet50's family (symbolic='counts', {spent * 1000:.0f} ms): layer4 rf = {stage.rf[0]}")
+    print(f"  at (3, 4, 6, 3): {family.subs(**at).layer('layer4').rf[0]} (resnet50: 427); "
+          f"at (3, 4, 23, 3): {family.subs(**{**at, 'n_layer3': 23}).layer('layer4').rf[0]} (resnet101: 971)")
+
     print("\nlast feature layer of torchvision models at 224x224 (rf, rf_local, jump, effective padding):")
     for name in MODELS:
         net = getattr(torchvision.models, name)().eval()
