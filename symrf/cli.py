@@ -308,6 +308,119 @@ def show_layer(analysis: Analysis, layer: str, as_json: bool, title: str | None 
     echo(f"{title + ' ' if title else ''}{layer}: {shown}")
 
 
+class PlotKind(str, Enum):
+    growth = "growth"
+    grid = "grid"
+    erf = "erf"
+
+
+@app.command("erf")
+@user_errors
+def erf_command(
+    spec: OptionalSpec = None,
+    input_size: InputSize = None,
+    layer: Annotated[str | None, typer.Option("--layer", help="The ERF of this layer's feature 0 (by name or "
+                                              "1-based index) instead of the output's.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object: mean, variance, interval68, interval95, "
+                                          "ratio95 and, for numeric networks, the exact response.")] = False,
+    as_latex: Annotated[bool, typer.Option("--latex", help="The derivation of the variance in LaTeX.")] = False,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="A Markdown table.")] = False,
+    torch: TorchOption = None,
+    torch_kwargs: TorchKwargs = None,
+    measure: Annotated[bool, typer.Option("--measure", help="With --torch: also measure the ERF (mean absolute input "
+                                          "gradient of the centre unit over random inputs).")] = False,
+    weights: Annotated[str | None, typer.Option("--weights", help="With --measure: a state dict to load (read with "
+                                                "torch.load(weights_only=True)).", show_default=False)] = None,
+    batch: Annotated[int, typer.Option("--batch", help="With --measure: random inputs averaged over.")] = 16,
+) -> None:
+    """The effective receptive field with uniform weights (every tap of a kernel weighs the same, max pooling read as
+    average pooling): the exact impulse response of feature 0, its mean (the centre), variance, and the narrowest
+    intervals holding 68 % and 95 % of it; closed forms for symbolic networks.
+
+    Example: symrf erf "conv(3), pool(2, 2), conv(3)" --json
+
+    Example: symrf erf --torch my_model.py:Net --input-size 64 --measure --layer layer2
+    """
+    from .effective import erf
+
+    if sum((as_json, as_latex, as_markdown)) > 1:
+        fail("choose at most one of --json, --latex and --markdown")
+    if (measure or weights is not None) and torch is None:
+        fail("--measure and --weights go with --torch")
+    key: int | str | None = int(layer) if layer is not None and layer.isdigit() else layer
+    analysis = load_source(spec, input_size, False, torch, torch_kwargs)
+    result = erf(analysis, layer=key)
+    for note in result.notes:
+        sys.stderr.write(f"symrf: note: {message_line(note)}\n")
+    measured = None
+    if measure:
+        from .measured import measured_erf
+        from .models import keyword_arguments, torch_model
+
+        sizes = input_sizes(input_size)
+        if sizes is None:
+            fail("--measure needs --input-size (the size of the random inputs)")
+        model = torch_model(cast(str, torch), keyword_arguments(torch_kwargs))
+        measured = measured_erf(model, sizes, layer=layer if isinstance(key, str) else None, batch=batch,
+                                weights=weights)
+    if as_json:
+        data = result.to_dict()
+        if measured is not None:
+            data["measured"] = measured.to_dict()
+        echo(json.dumps(data, indent=2))
+    elif as_latex:
+        echo(result.latex())
+    elif as_markdown:
+        echo(result.markdown())
+    else:
+        from . import tables
+
+        lines = [line.strip().strip("|").split("|") for line in result.markdown().splitlines() if line.strip()]
+        cells = [[cell.strip() for cell in line] for line in lines]
+        tables.show_table(cells[0], cells[2:], left=("quantity",))
+        if measured is not None:
+            echo(f"measured (mean |input gradient| of unit {measured.unit}): 95 % in {measured.interval95}")
+
+
+@app.command("plot")
+@user_errors
+def plot_command(
+    spec: OptionalSpec = None,
+    kind: Annotated[PlotKind, typer.Option("--kind", help="growth: RF, jump and ERF width per layer; grid: the "
+                                           "fields of a few features of one layer over the input; erf: the ERF heat "
+                                           "map with the RF box and the 68 % / 95 % contours.")] = PlotKind.growth,
+    output: Annotated[str, typer.Option("--output", "-o", help="The file to write: .png, .svg or .pdf.",
+                                        show_default=False)] = "",
+    input_size: InputSize = None,
+    layer: Annotated[str | None, typer.Option("--layer", help="The layer to draw (grid, erf), by name or 1-based "
+                                              "index; default: the output.", show_default=False)] = None,
+    image: Annotated[str | None, typer.Option("--image", help="grid: a PNG to draw under the fields.",
+                                              show_default=False)] = None,
+    sweep: Annotated[str | None, typer.Option("--sweep", help='growth of a symbolic network: the RF over a grid, e.g. '
+                                              '"n=1..12,k=3,5,7".', show_default=False)] = None,
+    torch: TorchOption = None,
+    torch_kwargs: TorchKwargs = None,
+) -> None:
+    """Pictures: the growth of the RF, the fixed-size view of a layer's fields, the ERF heat map (needs the plot
+    extra: pip install 'symrf[plot]').
+
+    Example: symrf plot "conv(3), pool(2, 2), conv(3), pool(2, 2)" --kind grid --input-size 16 -o grid.png
+    """
+    if not output:
+        fail("give the file to write with -o, as in -o growth.png (.png, .svg or .pdf)")
+    try:
+        from .plots import plot, save
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] == "matplotlib":
+            fail("matplotlib is not installed: pip install 'symrf[plot]'")
+        raise
+    analysis = load_source(spec, input_size, False, torch, torch_kwargs)
+    key: int | str | None = int(layer) if layer is not None and layer.isdigit() else layer
+    figure = plot(analysis, kind.value, input_size=analysis.input_size, layer=key, image=image, sweep=sweep)
+    save(figure, output)
+    echo(f"wrote {output}")
+
+
 @app.command("derive")
 @user_errors
 def derive_command(
