@@ -8,7 +8,9 @@
 2. The exact 2-D map of the zoo's resnet50 at 224x224 (its last layer, layer4): ``symrf.erf(...).map()``, the whole
    call. Target: under 5 s. In the same run, a float64 NumPy propagation of the same size written by hand (the same
    backward walk over the same steps, with ``np.add`` at shifted slices), and the ratio of the exact walk to it
-   (target: at most 3x); the ratio of the whole call (analysis, exact walk and Fractions) is printed too.
+   (target: at most 3x); the ratio of the whole call (analysis, exact walk and Fractions) is printed too. Then the
+   exact walk followed by ``ERF.map_array()`` (the map as float64, read from the packed numerators without
+   Fractions) against the same NumPy walk (target: at most 3x), and the whole call ``symrf.erf(...).map_array()``.
 """
 
 from __future__ import annotations
@@ -90,6 +92,15 @@ def resnet50(repeats: int) -> None:
     packed = _propagate(kinds, inputs, steps, target)
     decode = best_of(repeats, packed.rows, pause_gc=True)
     whole = best_of(repeats, lambda: erf(model, (224, 224)).map(), pause_gc=True)
+    row, col, values = found.map_array()
+    assert (row, col) == first and values.shape == floats.shape and np.allclose(values, exact, rtol=1e-12, atol=0)
+
+    def walk_and_array() -> object:
+        found.__dict__.pop("_packed", None)  # the cached walk: walk again
+        return found.map_array()
+
+    as_array = best_of(repeats, walk_and_array, pause_gc=True)
+    whole_array = best_of(repeats, lambda: erf(model, (224, 224)).map_array(), pause_gc=True)
     baseline = best_of(repeats, lambda: numpy_walk(kinds, inputs, steps, target), pause_gc=True)
     size = f"{len(rows)}x{len(rows[0])}"
     print(f"resnet50 2-D map ({size} exact Fractions): symrf.erf(...).map() {whole * 1e3:.0f} ms (target < 5000 ms)")
@@ -97,6 +108,9 @@ def resnet50(repeats: int) -> None:
           f"more to read them out as Python ints), float64 NumPy walk {baseline * 1e3:.1f} ms: ratio "
           f"{walk / baseline:.1f} (target <= 3); with the read-out {(walk + decode) / baseline:.1f}; whole call "
           f"(analysis, walks, Fractions) / NumPy {whole / baseline:.1f}")
+    print(f"resnet50 2-D map as float64: exact walk + map_array() {as_array * 1e3:.1f} ms, ratio to the NumPy walk "
+          f"{as_array / baseline:.1f} (target <= 3); whole call symrf.erf(...).map_array() {whole_array * 1e3:.0f} ms, "
+          f"/ NumPy {whole_array / baseline:.1f}")
 
 
 def main() -> None:

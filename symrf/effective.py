@@ -689,6 +689,15 @@ def _fractions(rows: list[list[int]], total: int) -> list[list[Fraction]]:
     return [[made[n] if n in made else one(n) for n in row] for row in rows]
 
 
+def _numpy() -> Any:
+    """NumPy, an optional dependency (for :meth:`ERF.map_array`)."""
+    try:
+        import numpy
+    except ModuleNotFoundError:  # pragma: no cover - numpy comes with the test, torch and plot extras
+        raise SymrfError("map_array() needs NumPy: pip install numpy") from None
+    return numpy
+
+
 def _exact(value: Fraction | int) -> Value:
     """A Fraction as symrf writes exact values: an int, or a sympy Rational."""
     if isinstance(value, Fraction):
@@ -1006,6 +1015,9 @@ class ERF:
             programs.append(program)
             seen |= program.seen
         responses: list[_Response | None] = [None] * count
+        # no axis loses weight (an output of a transposed convolution that reads nothing): nor does the N-D walk,
+        # whose support lies in the product of the axes' supports, where each layer keeps the product of their masses
+        self._lossless = True
         for axis, lowered in enumerate(programs):
             if lowered is None:
                 if not numeric[axis] and problems[axis] is None:
@@ -1018,6 +1030,7 @@ class ERF:
                 continue
             responses[axis] = _Response.of(packed.first[0], packed.rows()[0])
             if packed.denominator != responses[axis].total:  # type: ignore[union-attr]
+                self._lossless = False
                 problems[axis] = ("part of the weight reaches no input pixel (an output of a transposed convolution "
                                   "that reads nothing); the response is normalised to the weight that does")
         if all(program is not None for program in programs):
@@ -1111,15 +1124,65 @@ class ERF:
         first_row, first_col, numerators, total = self._map
         return first_row, first_col, _fractions(numerators, total)
 
+    def map_array(self) -> tuple[int, int, Any]:
+        """The 2-D response as floats: ``(first_row, first_col, values)``, ``values`` a NumPy float64 array of the
+        same pixels as :meth:`map` (the weight of input pixel ``(first_row + i, first_col + j)`` is
+        ``values[i, j]``), read straight from the packed numerators without building Fractions: each weight is its
+        exact numerator over the exact total, within a few units in the last place of float64 (each 32-bit limb of
+        a numerator is scaled by ``2**(32 i) / total``, rounded, and the limbs summed). Needs NumPy; only for
+        networks with two axes."""
+        numpy = _numpy()
+        packed = self._packed
+        size, row = packed.layout.size, packed.row
+        height, width = (b - a + 1 for a, b in zip(packed.first, packed.last))
+        data = packed.value.to_bytes(height * row * size, "little")
+        limbs = []
+        total = 0
+        for start in range(0, size, 4):  # 32-bit limbs of each slot (exact as floats), the last possibly narrower
+            limb = min(4, size - start)
+            if limb == 3:
+                raw = numpy.ndarray((height, width, 3), dtype=numpy.uint8, buffer=data, offset=start,
+                                    strides=(row * size, size, 1))
+                wide = numpy.zeros((height, width, 4), dtype=numpy.uint8)
+                wide[..., :3] = raw
+                part = wide.view("<u4")[..., 0]
+            else:
+                part = numpy.ndarray((height, width), dtype=f"<u{limb}", buffer=data, offset=start,
+                                     strides=(row * size, size))
+            limbs.append((start, part))
+            if not self._lossless:
+                total += int(part.sum(dtype=numpy.uint64)) << (8 * start)  # fewer than 2**32 slots: exact
+        if self._lossless:
+            total = packed.denominator
+        values = numpy.zeros((height, width))
+        for start, part in limbs:
+            scale = float(Fraction(1 << (8 * start), total))
+            if scale:
+                values += part * scale
+        if float(Fraction(1, total)):  # every numerator of at least 1 gives a float above 0
+            nonzero = values
+        else:  # pragma: no cover - a denominator beyond 2**1074
+            nonzero = numpy.zeros((height, width), dtype=bool)
+            for _, part in limbs:
+                nonzero |= part != 0
+        rows, cols = numpy.flatnonzero(nonzero.any(axis=1)), numpy.flatnonzero(nonzero.any(axis=0))
+        top, left = int(rows[0]), int(cols[0])
+        values = values[top:int(rows[-1]) + 1, left:int(cols[-1]) + 1]
+        return packed.first[0] + top, packed.first[1] + left, values
+
     @cached_property
-    def _map(self) -> tuple[int, int, list[list[int]], int]:
+    def _packed(self) -> _Packed:
         if self.axis_count != 2:
             raise SymrfError(f"map() is the response of a network with two axes; this one has {self.axis_count} "
                              "(use response)")
         if self._program is None:
             raise SymrfError("map() needs numbers: the 2-D response of a symbolic network is not computed")
         kinds, inputs, steps, target = self._program
-        packed = _propagate(kinds, inputs, steps, target)
+        return _propagate(kinds, inputs, steps, target)
+
+    @cached_property
+    def _map(self) -> tuple[int, int, list[list[int]], int]:
+        packed = self._packed
         rows = packed.rows()
         top = next(i for i, row in enumerate(rows) if any(row))
         bottom = next(i for i in range(len(rows) - 1, -1, -1) if any(rows[i]))

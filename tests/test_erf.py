@@ -431,17 +431,38 @@ def test_an_input_size_per_axis_gives_tuples():
     assert len(e.interval95) == 2 and e.map()[2][0][0] == Fraction(1, 36)
 
 
+@pytest.mark.parametrize("spec, size", [
+    ("conv(3, 2, p=1), residual([conv(3, p=1), conv(3, p=1)]), pool(2, 2), residual([conv(3, p=1)])", (32, 24)),
+    ("conv((5, 3), s=(2, 3)), conv((3, 2), s=2, d=(1, 2)), pool(3, 2), conv(7, 3)", None),  # a strided chain
+    ("conv((3, 2), s=2), convt((4, 3), s=(2, 3), p=1), conv((2, 3))", None),
+    ("convt((3, 2), s=2, d=2), conv(2)", None),  # weight that reaches no pixel: normalised as map() is
+    ("30 * [conv(3), conv(2, d=2)]", (200, 200)),  # numerators of more than 64 bits: three 32-bit limbs
+])
+def test_map_array_is_the_fraction_map_as_floats(spec, size):
+    e = erf(spec, size)
+    first_row, first_col, rows = e.map()
+    row, col, values = e.map_array()
+    assert (row, col) == (first_row, first_col) and values.dtype == np.float64
+    assert np.allclose(values, np.array([[float(w) for w in line] for line in rows]), rtol=1e-12, atol=0)
+
+
 def test_map_is_for_two_numeric_axes():
     with pytest.raises(SymrfError, match="two axes"):
         erf("conv(3)").map()
     with pytest.raises(SymrfError, match="needs numbers"):
         erf("conv((3, k))").map()
+    with pytest.raises(SymrfError, match="two axes"):
+        erf("conv(3)").map_array()
 
 
 def test_resnet50_map_is_fast_and_exact():
     started = time.perf_counter()
-    first_row, first_col, rows = erf(zoo.get("resnet50"), (224, 224)).map()
+    found = erf(zoo.get("resnet50"), (224, 224))
+    first_row, first_col, rows = found.map()
     elapsed = time.perf_counter() - started
+    row, col, values = found.map_array()  # 10-byte slots: limbs of 4, 4 and 2 bytes
+    assert (row, col) == (first_row, first_col)
+    assert np.allclose(values, np.array([[float(w) for w in line] for line in rows]), rtol=1e-12, atol=0)
     assert (first_row, first_col, len(rows), len(rows[0])) == (-213, -213, 427, 427)
     assert sum(map(sum, rows)) == 1 and rows[0][0] == rows[-1][-1] > 0
     assert all(rows[i][j] == rows[j][i] == rows[426 - i][426 - j] for i in range(0, 427, 7) for j in range(427))
