@@ -19,10 +19,8 @@ from typing import Any
 
 from .analysis import Analysis
 from .chain import ChainAnalysis
-from .errors import SymrfError
-from .layers import Value, as_value
+from .layers import Value, input_sizes_per_axis
 from .network import Network
-from .reader import parse_value
 from .spec import parse
 
 __all__ = ["analyze", "engine_of"]
@@ -43,25 +41,6 @@ def _network(network: object) -> Any:
     return Network.of(network if isinstance(network, (list, tuple)) else [network])
 
 
-def _size(size: object) -> Value | None:
-    if size is None:
-        return None
-    if isinstance(size, str):
-        return parse_value(size, "size")
-    return as_value(size, "size", "input ")
-
-
-def _sizes(input_size: object, count: int) -> tuple[Value | None, ...]:
-    """One input size per axis, from one value for every axis or one per axis."""
-    if isinstance(input_size, (tuple, list)):
-        sizes = tuple(input_size)
-        if len(sizes) == 1:
-            sizes = sizes * count
-        if len(sizes) != count:
-            raise SymrfError(f"the input size has {len(sizes)} entries but the network has {count} axes")
-    else:
-        sizes = (input_size,) * count
-    return tuple(_size(size) for size in sizes)
 
 
 def engine_of(network: Any) -> str:
@@ -115,7 +94,7 @@ def analyze(network: Any, input_size: object = None, *, strict: bool = False) ->
     count = net.axis_count
     if count == 1 and isinstance(input_size, (tuple, list)) and len(input_size) > 1:
         count = len(input_size)  # one value per layer, several sizes: the same layers along every axis
-    sizes = _sizes(input_size, count)
+    sizes = input_sizes_per_axis(input_size, count)
     if count == 1:
         return _analyze_axis(net, sizes[0], strict)
     from .per_axis import AxesAnalysis

@@ -65,11 +65,10 @@ from .errors import SymrfError, brief, printable, quoted
 from .graph import GraphAnalysis, _lower, _lower_graph, _Plan
 from .graphfile import GraphSpec
 from .latex import _align, wrap_document
-from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
+from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, input_sizes_per_axis
 from .network import Network, Repeat
 from .per_axis import AxesAnalysis
 from .printing import json_value, symbols_json, tex, tex_factor, text
-from .reader import parse_value
 from .recurrence import effective_kernel, output_size, same_output_size, same_padding, transposed_output_size
 from .segments import MAX_EXACT_BITS, geometric_sum, is_one, tidy, unit_condition
 from .spec import parse
@@ -106,24 +105,6 @@ def _as_network(network: object) -> Network | Graph:
     return Network.of(network if isinstance(network, (list, tuple)) else [network])
 
 
-def _size(size: object) -> Value | None:
-    if size is None:
-        return None
-    if isinstance(size, str):
-        return parse_value(size, "size")
-    return as_value(size, "size", "input ")
-
-
-def _sizes(input_size: object, count: int) -> tuple[Value | None, ...]:
-    if isinstance(input_size, (tuple, list)):
-        sizes = tuple(input_size)
-        if len(sizes) == 1:
-            sizes = sizes * count
-        if len(sizes) != count:
-            raise SymrfError(f"the input size has {len(sizes)} entries but the network has {count} axes")
-    else:
-        sizes = (input_size,) * count
-    return tuple(_size(size) for size in sizes)
 
 
 def _axis_analysis(network: Network | Graph, size: Value | None) -> Analysis:
@@ -149,7 +130,7 @@ def _analysis(network: object, input_size: object = None) -> Analysis:
     count = net.axis_count
     if count == 1 and isinstance(input_size, (tuple, list)) and len(input_size) > 1:
         count = len(input_size)
-    sizes = _sizes(input_size, count)
+    sizes = input_sizes_per_axis(input_size, count)
     if count == 1:
         return _axis_analysis(net, sizes[0])
     return AxesAnalysis(net, tuple(_axis_analysis(net.along(axis), sizes[axis]) for axis in range(count)),

@@ -496,3 +496,29 @@ def global_pool(name: str | None = None) -> Layer:
     global_pool()
     """
     return Layer("global_pool", 1, 1, 0, 1, name)
+
+
+def input_size_value(size: object) -> Value | None:
+    """An input size as a value: None, an integer, an expression, or text read safely (``"224"``, ``"N"``)."""
+    if size is None:
+        return None
+    if isinstance(size, str):
+        return parse_value(size, "size")
+    return as_value(size, "size", "input ")
+
+
+def input_sizes_per_axis(input_size: object, count: int) -> tuple[Value | None, ...]:
+    """One input size per axis, from one value for every axis or one per axis.
+
+    >>> input_sizes_per_axis(224, 2), input_sizes_per_axis((32,), 2)
+    ((224, 224), (32, 32))
+    """
+    if isinstance(input_size, (tuple, list)):
+        sizes = tuple(input_size)
+        if len(sizes) == 1:
+            sizes = sizes * count
+        if len(sizes) != count:
+            raise SymrfError(f"the input size has {len(sizes)} entries but the network has {count} axes")
+    else:
+        sizes = (input_size,) * count
+    return tuple(input_size_value(size) for size in sizes)
