@@ -324,6 +324,7 @@ def erf_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object: mean, variance, interval68, interval95, "
                                           "ratio95 and, for numeric networks, the exact response.")] = False,
     as_latex: Annotated[bool, typer.Option("--latex", help="The derivation of the variance in LaTeX.")] = False,
+    document: Annotated[bool, typer.Option("--document", help="With --latex: a standalone document.")] = False,
     as_markdown: Annotated[bool, typer.Option("--markdown", help="A Markdown table.")] = False,
     torch: TorchOption = None,
     torch_kwargs: TorchKwargs = None,
@@ -368,8 +369,8 @@ def erf_command(
         if measured is not None:
             data["measured"] = measured.to_dict()
         echo(json.dumps(data, indent=2))
-    elif as_latex:
-        echo(result.latex())
+    elif as_latex or document:
+        echo(result.latex(document=document))
     elif as_markdown:
         echo(result.markdown())
     else:

@@ -46,6 +46,7 @@ sqrt(2)/6
 
 from __future__ import annotations
 
+import html
 import math
 import sys
 from array import array
@@ -72,6 +73,7 @@ from .printing import json_value, symbols_json, tex, tex_factor, text
 from .recurrence import effective_kernel, output_size, same_output_size, same_padding, transposed_output_size
 from .segments import MAX_EXACT_BITS, geometric_sum, is_one, tidy, unit_condition
 from .spec import parse
+from .tables import jupyter_latex
 
 __all__ = ["ERF", "MAX_NODES", "MAX_STORAGE_BYTES", "MAX_WORK_BYTES", "erf"]
 
@@ -1231,6 +1233,29 @@ class ERF:
             parts.append(_align(_derivation(axis)))
         body = "\n".join(parts)
         return wrap_document(body) if document else body
+
+    def _repr_latex_(self) -> str | None:
+        """The derivation for Jupyter, its environments bare (:func:`~symrf.tables.jupyter_latex`), as an
+        analysis gives it; None when it cannot be written."""
+        try:
+            return jupyter_latex(self.latex())
+        except SymrfError:
+            return None
+
+    @printable
+    def _repr_html_(self) -> str:
+        """What Jupyter shows: the table of :meth:`markdown` as HTML, the notes, and the derivation folded under it."""
+        rows = [[html.escape(cell.strip()) for cell in line.strip().strip("|").split("|")]
+                for line in self.markdown().splitlines()]
+        head = "".join(f"<th>{cell}</th>" for cell in rows[0])
+        body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows[2:])
+        page = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        page += "".join(f"\n<p>note: {html.escape(note)}</p>" for note in self.notes)
+        derivation = self._repr_latex_()
+        if derivation is None:
+            return page
+        return page + "\n<details><summary>derivation</summary>\n" + html.escape(derivation, quote=False) + \
+            "\n</details>"
 
     @printable
     def __repr__(self) -> str:

@@ -73,6 +73,13 @@ CORPUS: dict[str, list[str]] = {
     "table_vgg16": ["rf", VGG16, "--latex"],
     "table_closed_form": ["rf", CLOSED, "--latex"],
     "table_residual": ["rf", "conv(7, 2, p=3), 2 * [residual([conv(3, p=1), conv(3, p=1)])]", "--latex"],
+    "erf_numeric": ["erf", "conv(3), pool(2, 2), conv(3)", "--latex"],
+    "erf_repeat": ["erf", "n * [conv(3, 2)]", "--latex"],
+    "erf_symbolic": ["erf", "conv(k_1, s_1, d=d_1), n * [conv(k, s, p=p)]", "--latex"],
+    "erf_residual": ["erf", "conv(7, 2, p=3), pool(3, 2, p=1), 2 * [residual([conv(3, p=1), conv(3, p=1)])]",
+                     "--latex"],
+    "erf_per_axis": ["erf", "conv((3, 5)), pool(2, 2)", "--latex"],
+    "erf_vgg16": ["erf", VGG16, "--latex"],
 }
 
 

@@ -57,8 +57,19 @@ SOLUTIONS: dict[str, Callable[[], Any]] = {
 }
 
 
-#: every item of the corpus: each network's _repr_latex_ and _repr_html_, each solution's _repr_latex_
-IDS = [f"{name}-{kind}" for name in NETWORKS for kind in ("latex", "html")] + [f"{name}-latex" for name in SOLUTIONS]
+#: effective receptive fields (symrf.erf) whose derivation Jupyter shows
+ERFS = {
+    "erf_numeric": "conv(3), pool(2, 2), conv(3)",
+    "erf_repeat": "n * [conv(3, 2)]",
+    "erf_symbolic": "conv(k_1, s_1, d=d_1), n * [conv(k, s, p=p)]",
+    "erf_residual": "conv(7, 2, p=3), pool(3, 2, p=1), 2 * [residual([conv(3, p=1), conv(3, p=1)])]",
+    "erf_per_axis": "conv((3, 5)), pool(2, 2)",
+}
+
+#: every item of the corpus: each network's _repr_latex_ and _repr_html_, each solution's _repr_latex_, and each
+#: ERF's _repr_latex_ and _repr_html_
+IDS = [f"{name}-{kind}" for name in [*NETWORKS, *ERFS] for kind in ("latex", "html")] + \
+    [f"{name}-latex" for name in SOLUTIONS]
 
 
 @cache
@@ -73,6 +84,12 @@ def corpus() -> dict[str, str | dict[str, str]]:
         items[f"{name}-html"] = {"html": analysis._repr_html_()}
     for name, solution in SOLUTIONS.items():
         items[f"{name}-latex"] = solution()._repr_latex_()
+    for name, spec in ERFS.items():
+        effective = symrf.erf(spec)
+        latex = effective._repr_latex_()
+        assert latex is not None, f"{name}: no _repr_latex_"
+        items[f"{name}-latex"] = latex
+        items[f"{name}-html"] = {"html": effective._repr_html_()}
     return items
 
 
