@@ -71,6 +71,9 @@ def test_every_cell_runs_without_error(executed):
     ('symrf.analyze("n * [residual([conv(3, p=1), conv(3, p=1)])]").rf', "4*n + 1"),
     ("print(depth)", "n = 7 (RF 382 >= 224, RF(6) = 190)"),
     ("general.subs(k=3, s=2, T=224).value", "7"),
+    ("effective.variance, effective.interval95", "(43/12, (0, 7), ['1/18', '1/9', '1/6', '1/6', '1/6', '1/6', '1/9', "
+                                                 "'1/18'])"),
+    ('symrf.erf("n * [conv(3, 2)]").sigma_ratio_limit', "sqrt(2)/6"),
 ])
 def test_outputs_hold_the_expected_values(executed, source, expected):
     cells = [cell for cell in executed.cells if cell.cell_type == "code" and source in cell.source]
@@ -84,3 +87,11 @@ def test_analyses_show_a_table_with_the_derivation_folded_under_it(executed):
     page = next(output["data"]["text/html"] for output in cell.outputs if "text/html" in output.get("data", {}))
     assert "<table>" in page and "<details><summary>derivation</summary>" in page
     assert "l_{7} &amp;= 26 + (2 - 1)" in page  # the derivation's last line, escaped for HTML
+
+
+def test_the_erf_and_its_picture_show_inline(executed):
+    table = next(cell for cell in executed.cells if cell.cell_type == "code" and cell.source.endswith("\neffective"))
+    page = next(output["data"]["text/html"] for output in table.outputs if "text/html" in output.get("data", {}))
+    assert "<table>" in page and "<details><summary>derivation</summary>" in page
+    picture = next(cell for cell in executed.cells if cell.cell_type == "code" and "symrf.plot(" in cell.source)
+    assert any("image/png" in output.get("data", {}) for output in picture.outputs)
