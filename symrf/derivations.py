@@ -17,7 +17,19 @@ from .network import Network, Repeat
 from .printing import tex, tex_factor
 from .segments import _normal, is_one, summarize, tidy
 
-__all__ = ["axes_derivation", "closed_form_derivation", "graph_derivation"]
+__all__ = ["axes_derivation", "closed_form_derivation", "graph_derivation", "series_sum"]
+
+
+def series_sum(series: str, linear: str, geometric: str, ratio: Any, ratio_name: str) -> str:
+    """``series`` (a sum over the copies of a repeated block) with its value: ``linear`` where the ratio is 1,
+    ``geometric`` where it is not, and both as cases when sympy cannot tell."""
+    one = is_one(ratio)
+    if one:
+        return f"{series} = {linear} \\qquad \\text{{since }} {ratio_name} = 1"
+    if one is False:
+        return f"{series} = {geometric}"
+    return (f"{series} = \\begin{{cases}} {linear} & \\text{{if }} {ratio_name} = 1 \\\\ {geometric} & "
+            "\\text{otherwise} \\end{cases}")
 
 
 def _repeats(network: Network) -> Iterator[Repeat]:
@@ -44,14 +56,7 @@ def _repeat_lines(block: Repeat, label: str, jump: bool) -> list[str]:
     ]
     total = f"R^{{({n})}} &= \\sum_{{i=1}}^{{{n}}} {name_r} \\, {name_j}^{{\\,i-1}}"
     linear, geometric = f"{n} \\, {name_r}", f"{name_r} \\, \\frac{{{name_j}^{{{n}}} - 1}}{{{name_j} - 1}}"
-    one = is_one(ratio)
-    if one:
-        total += f" = {linear} \\qquad \\text{{since }} {name_j} = 1"
-    elif one is False:
-        total += f" = {geometric}"
-    else:
-        total += (f" = \\begin{{cases}} {linear} & \\text{{if }} {name_j} = 1 \\\\ {geometric} & \\text{{otherwise}}"
-                  " \\end{cases}")
+    total = series_sum(total, linear, geometric, ratio, name_j)
     result = tidy(body.repeated(count).span)
     lines += [total, f"&= {latex_value(result)}"]
     if jump:

@@ -62,6 +62,7 @@ from .analysis import Analysis
 from .chain import ChainAnalysis
 from .closed_forms import ClosedFormAnalysis
 from .dag import Graph
+from .derivations import series_sum
 from .errors import SymrfError, brief, printable, quoted
 from .graph import GraphAnalysis, _lower, _lower_graph, _Plan
 from .graphfile import GraphSpec
@@ -1451,14 +1452,7 @@ def _repeat_rows(items: tuple[Any, ...], axis: _Axis) -> list[str]:
         series = f"\\sigma^{{2\\,({n})}} &= \\sum_{{i=1}}^{{{n}}} {name_v} \\, {name_j}^{{\\,2(i-1)}}"
         linear = f"{n} \\, {name_v}"
         geometric = f"{name_v} \\, \\frac{{{name_j}^{{2 {n}}} - 1}}{{{name_j}^{{2}} - 1}}"
-        one = is_one(ratio)
-        if one:
-            series += f" = {linear} \\qquad \\text{{since }} {name_j} = 1"
-        elif one is False:
-            series += f" = {geometric}"
-        else:
-            series += (f" = \\begin{{cases}} {linear} & \\text{{if }} {name_j} = 1 \\\\ {geometric} & "
-                       "\\text{otherwise} \\end{cases}")
+        series = series_sum(series, linear, geometric, ratio, name_j)
         total = _moments_of((block,))[0]
         lines += [series, f"&= {tex(tidy(total) if isinstance(total, sympy.Expr) else total)}"]
     lines.append(_heading("The whole network: its segments (runs of layers, repeated blocks) composed in order, "
