@@ -9,7 +9,7 @@ from importlib import import_module
 
 from .analysis import Analysis, Row
 from .chain import ChainAnalysis
-from .dispatch import analyze
+from .dispatch import analyze, erf
 from .errors import SymrfError
 from .layers import Layer, conv, convt, global_pool, pool, upsample
 from .network import Network, Repeat, parallel, repeat, residual
@@ -33,7 +33,6 @@ _LAZY = {
     "plot": "plots",
     "measured_erf": "measured",
     "MeasuredERF": "measured",
-    "erf": "effective",
     "ERF": "effective",
 }
 

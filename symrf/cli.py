@@ -342,7 +342,7 @@ def erf_command(
 
     Example: symrf erf --torch my_model.py:Net --input-size 64 --measure --layer layer2
     """
-    from .effective import erf
+    from .dispatch import erf
 
     if sum((as_json, as_latex, as_markdown)) > 1:
         fail("choose at most one of --json, --latex and --markdown")

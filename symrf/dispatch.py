@@ -23,7 +23,7 @@ from .layers import Value, input_sizes_per_axis
 from .network import Network
 from .spec import parse
 
-__all__ = ["analyze", "engine_of"]
+__all__ = ["analyze", "engine_of", "erf"]
 
 
 def _network(network: object) -> Any:
@@ -104,3 +104,24 @@ def analyze(network: Any, input_size: object = None, *, strict: bool = False) ->
 
     analyses = tuple(_analyze_axis(net.along(axis), sizes[axis], strict) for axis in range(count))
     return AxesAnalysis(net, analyses, reanalyze)
+
+
+def erf(network: Any, input_size: object = None, *, layer: int | str | None = None) -> Any:
+    """The effective receptive field of feature 0 of a network's output with uniform weights, exactly (an
+    :class:`~symrf.effective.ERF`; see :mod:`symrf.effective`). ``network`` is anything :func:`analyze` takes (a
+    spec, a Network, a list of layers, a graph, a graph file read by :func:`symrf.load_graph`, an Analysis, used as
+    it is unless an input size is given); ``input_size`` as for :func:`analyze` (one per axis gives several axes);
+    ``layer`` (a row's name or 1-based index) gives the ERF of that row's feature 0 instead.
+
+    >>> erf("conv(3)").response
+    (0, (Fraction(1, 3), Fraction(1, 3), Fraction(1, 3)))
+    >>> erf("residual([conv(3, p=1)])").response
+    (-1, (Fraction(1, 6), Fraction(2, 3), Fraction(1, 6)))
+    >>> erf("conv((3, 1)), conv((3, 5))").variance
+    (4/3, 2)
+    """
+    from .effective import ERF
+
+    if not isinstance(network, Analysis) or input_size is not None:
+        network = analyze(network, input_size)
+    return ERF(network, layer)

@@ -59,24 +59,19 @@ from typing import Any, cast
 import sympy
 
 from .analysis import Analysis
-from .chain import ChainAnalysis
-from .closed_forms import ClosedFormAnalysis
 from .dag import Graph
 from .derivations import series_sum
 from .errors import SymrfError, brief, printable, quoted
-from .graph import GraphAnalysis, _lower, _lower_graph, _Plan
-from .graphfile import GraphSpec
+from .graph import _lower, _lower_graph, _Plan
 from .latex import _align, wrap_document
-from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, input_sizes_per_axis
+from .layers import DOWN_KINDS, UP_KINDS, Layer, Value
 from .network import Network, Repeat
-from .per_axis import AxesAnalysis
 from .printing import json_value, symbols_json, tex, tex_factor, text
 from .recurrence import effective_kernel, output_size, same_output_size, same_padding, transposed_output_size
 from .segments import MAX_EXACT_BITS, geometric_sum, is_one, tidy, unit_condition
-from .spec import parse
 from .tables import jupyter_latex
 
-__all__ = ["ERF", "MAX_NODES", "MAX_STORAGE_BYTES", "MAX_WORK_BYTES", "erf"]
+__all__ = ["ERF", "MAX_NODES", "MAX_STORAGE_BYTES", "MAX_WORK_BYTES"]
 
 #: Most layers and merges a network may have once its repeated blocks are unrolled for the exact response.
 MAX_NODES = 200_000
@@ -95,49 +90,6 @@ MAX_LIMIT_OPS = 400
 
 #: The masses of the reported intervals, in percent.
 MASSES = (68, 95)
-
-
-# -- the analysis, as symrf.analyze builds it (the dispatcher is an entry point: this engine cannot import it) --------
-
-
-def _as_network(network: object) -> Network | Graph:
-    if isinstance(network, (Network, Graph)):
-        return network
-    if isinstance(network, str):
-        return parse(network)
-    return Network.of(network if isinstance(network, (list, tuple)) else [network])
-
-
-
-
-def _axis_analysis(network: Network | Graph, size: Value | None) -> Analysis:
-    if not isinstance(network, Network) or not network.is_plain:
-        return GraphAnalysis(network, size)
-    if network.has_repeats:
-        return ClosedFormAnalysis(network, size)
-    return ChainAnalysis(network, size)
-
-
-def _analysis(network: object, input_size: object = None) -> Analysis:
-    """The analysis :func:`symrf.analyze` gives for ``network`` (an Analysis is used as it is, unless an input size
-    is given)."""
-    if isinstance(network, Analysis):
-        if input_size is None:
-            return network
-        network = network.network
-    if isinstance(network, GraphSpec):
-        if input_size is None:
-            input_size = network.input_size
-        network = network.network
-    net = _as_network(network)
-    count = net.axis_count
-    if count == 1 and isinstance(input_size, (tuple, list)) and len(input_size) > 1:
-        count = len(input_size)
-    sizes = input_sizes_per_axis(input_size, count)
-    if count == 1:
-        return _axis_analysis(net, sizes[0])
-    return AxesAnalysis(net, tuple(_axis_analysis(net.along(axis), sizes[axis]) for axis in range(count)),
-                        _analysis)
 
 
 # -- a network as numeric steps ---------------------------------------------------------------------------------------
@@ -1262,23 +1214,6 @@ class ERF:
     def __repr__(self) -> str:
         shown = ", ".join(f"{key}={getattr(self, key)}" for key in ("rf", "mean", "variance", "interval95"))
         return f"ERF({shown})"
-
-
-def erf(network: Any, input_size: object = None, *, layer: int | str | None = None) -> ERF:
-    """The effective receptive field of feature 0 of a network's output with uniform weights, exactly (see
-    :mod:`symrf.effective`). ``network`` is anything :func:`symrf.analyze` takes (a spec, a Network, a list of layers, a
-    graph, a graph file read by :func:`symrf.load_graph`, an Analysis); ``input_size`` as for :func:`symrf.analyze`
-    (one per axis gives several axes); ``layer`` (a row's name or 1-based index) gives the ERF of that row's feature
-    0 instead.
-
-    >>> erf("conv(3)").response
-    (0, (Fraction(1, 3), Fraction(1, 3), Fraction(1, 3)))
-    >>> erf("residual([conv(3, p=1)])").response
-    (-1, (Fraction(1, 6), Fraction(2, 3), Fraction(1, 6)))
-    >>> erf("conv((3, 1)), conv((3, 5))").variance
-    (4/3, 2)
-    """
-    return ERF(_analysis(network, input_size), layer)
 
 
 # -- helpers of the result ------------------------------------------------------------------------------------------

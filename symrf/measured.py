@@ -30,8 +30,8 @@ except ModuleNotFoundError:  # pragma: no cover - numpy comes with the test extr
 import torch
 from torch import nn
 
-from .dispatch import analyze
-from .effective import ERF, erf
+from .dispatch import analyze, erf
+from .effective import ERF
 from .errors import SymrfError, message_line, quoted
 from .torch_import import _input_channels, from_torch
 

@@ -400,7 +400,7 @@ def _erf_widths(analysis: Analysis, rows: Sequence[Row]) -> tuple[list[list[floa
     """The width of the narrowest interval that holds 95 % of the ERF's weight (:func:`symrf.erf`), per axis, at the
     input and after each row (``nan`` where it is not computed: rows are sampled in long networks), or None and
     why not."""
-    from .effective import erf as effective
+    from .dispatch import erf as effective
 
     count = analysis.axis_count
     picked = _sampled(len(rows), MAX_ERF_ROWS)
@@ -833,7 +833,7 @@ def _erf(network: Any, input_size: object, layer: int | str | None, measured: ob
 
 def _exact_map(network: Any, input_size: object, layer: int | str | None) -> _Map:
     """The exact response of the layer's centre feature to uniform weights (:func:`symrf.erf`)."""
-    from .effective import erf as effective
+    from .dispatch import erf as effective
 
     if input_size is None and not (isinstance(network, Analysis) and network.input_size is not None):
         if _analysis(network, None).free_symbols:

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 import symrf
-from symrf.effective import erf as exact_erf
+from symrf import erf as exact_erf
 from symrf.errors import SymrfError
 from symrf.measured import MeasuredERF, interval, measured_erf
 

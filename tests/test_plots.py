@@ -140,7 +140,7 @@ def test_growth_per_axis_draws_each_axis_and_stops_at_a_layer():
 
 
 def test_growth_draws_the_erf_width():
-    from symrf.effective import erf
+    from symrf import erf
 
     found = lines(plot(CHAIN))
     widths = found["growth-erf-0"].get_ydata()
@@ -286,7 +286,7 @@ def test_the_erf_of_two_axes_has_its_contours_and_the_rf_box(network, size):
 
 
 def test_the_erf_map_is_the_exact_response_of_the_centre_feature():
-    from symrf.effective import erf
+    from symrf import erf
 
     figure = plot(PER_AXIS, "erf", input_size=(24, 24))
     analysis = symrf.analyze(PER_AXIS, (24, 24))
@@ -303,7 +303,7 @@ def test_the_erf_map_is_the_exact_response_of_the_centre_feature():
 
 
 def test_the_erf_of_one_axis_shows_its_weights_and_intervals():
-    from symrf.effective import erf
+    from symrf import erf
 
     figure = plot(CHAIN, "erf", input_size=32)
     ax = main_axes(figure)
