@@ -241,7 +241,8 @@ def rf_command(
     copies: Annotated[bool, typer.Option("--copies", help="After a block repeated an integer number of times (one "
                                          "row: it is never unrolled), the rows of its first and last copy.")] = False,
     layer: Annotated[str | None, typer.Option("--layer", help="Only this layer, merge or container, by name "
-                                              "(layer3.1.conv2, layer3).", show_default=False)] = None,
+                                              "(layer3.1.conv2, layer3) or 1-based row index (3).",
+                                              show_default=False)] = None,
     torch: TorchOption = None,
     torch_kwargs: TorchKwargs = None,
     pointwise: PointwiseOption = None,
@@ -297,7 +298,8 @@ def show_layer(analysis: Analysis, layer: str, as_json: bool, title: str | None 
     """One row of an analysis: a JSON object, or one line of its quantities."""
     from . import tables
 
-    found = tables.layer_json(analysis, layer)
+    key: int | str = int(layer) if layer.strip().isdigit() else layer
+    found = tables.layer_json(analysis, key)
     for note in analysis.notes:
         sys.stderr.write(f"symrf: note: {message_line(note)}\n")
     if as_json:
@@ -305,7 +307,7 @@ def show_layer(analysis: Analysis, layer: str, as_json: bool, title: str | None 
         return
     shown = ", ".join(f"{key} {json.dumps(value)}" for key, value in found.items()
                       if key in ("rf", "rf_local", "rf_min", "jump", "effective_padding", "start", "center", "size"))
-    echo(f"{title + ' ' if title else ''}{layer}: {shown}")
+    echo(f"{title + ' ' if title else ''}{found['name'] if isinstance(key, int) else layer}: {shown}")
 
 
 class PlotKind(str, Enum):
@@ -523,7 +525,8 @@ def zoo_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON: a list of models, or the model's analysis.")] = False,
     as_latex: Annotated[bool, typer.Option("--latex", help="A LaTeX tabular.")] = False,
     as_markdown: Annotated[bool, typer.Option("--markdown", help="A Markdown table.")] = False,
-    layer: Annotated[str | None, typer.Option("--layer", help="Only this layer of the model (by name).")] = None,
+    layer: Annotated[str | None, typer.Option("--layer", help="Only this layer of the model, by name (layer3) or "
+                                              "1-based row index (1 is the stem).")] = None,
     input_size: InputSize = None,
     paths: Annotated[bool, typer.Option("--paths", help="What arrives on each input of every merge.")] = False,
 ) -> None:

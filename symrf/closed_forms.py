@@ -28,7 +28,7 @@ from .derivations import closed_form_derivation
 from .errors import SymrfError, quoted
 from .latex import latex_value, wrap_document
 from .layers import Layer, Value, as_value
-from .naming import Namer
+from .naming import Namer, given_names
 from .network import Network, Repeat
 from .printing import json_value, nested_tex, nested_text
 from .segments import (
@@ -171,7 +171,7 @@ class ClosedFormAnalysis(Analysis):
 
     @cached_property
     def _built(self) -> tuple[tuple[Row, ...], tuple[str, ...]]:
-        namer = Namer()
+        namer = Namer(given_names(self.network.items))
         rows: list[Row] = []
         notes: list[str] = []
         summary = Summary.identity()
@@ -219,7 +219,7 @@ class ClosedFormAnalysis(Analysis):
         body = summarize(block.body)
         found: list[Row] = []
         for copy, summary in ((1, before), (block.count, before.then(body.repeated(block.count - 1)))):
-            namer, previous = Namer(), row.inputs[0]
+            namer, previous = Namer(given_names(block.body.items)), row.inputs[0]
             for item in block.body.items:
                 if isinstance(item, Repeat):
                     name, kind, padding = namer.name("repeat"), "repeat", None

@@ -65,6 +65,7 @@ from .errors import SymrfError, brief, printable, quoted
 from .graph import _lower, _lower_graph, _Plan
 from .latex import _align, wrap_document
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value
+from .naming import given_names
 from .network import Network, Repeat
 from .printing import json_value, symbols_json, tex, tex_factor, text
 from .recurrence import effective_kernel, output_size, same_output_size, same_padding, transposed_output_size
@@ -227,7 +228,7 @@ def _plan_of(network: Network | Graph) -> tuple[_Plan, int]:
     if isinstance(network, Graph):
         plan = _lower_graph(network)
         return plan, plan.aliases[cast(str, network.output)]
-    plan = _Plan()
+    plan = _Plan(given_names(network.items))
     return plan, _lower(network.items, 0, plan)
 
 

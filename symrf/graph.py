@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, cast
@@ -56,7 +56,7 @@ from .dag import INPUT, Graph, GraphNode
 from .derivations import graph_derivation
 from .errors import SHOWN, EmptyOutputError, LayerError, SymrfError, brief, quoted, shorten
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
-from .naming import Namer
+from .naming import Namer, given_names
 from .network import Network, Parallel, Repeat
 from .segments import Summary, cheap_algebra, expand_if_small, tidy
 from .symbols import symbol
@@ -274,13 +274,14 @@ class _Plan:
 
     __slots__ = ("names", "kinds", "ops", "inputs", "labels", "namer", "aliases", "context")
 
-    def __init__(self) -> None:
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
+        """``reserved``: the names given in the network, which generated names skip."""
         self.names: list[str] = [INPUT]
         self.kinds: list[str] = ["input"]
         self.ops: list[Layer | Repeat | None] = [None]  # by kind: a layer, a repeated block, or None
         self.inputs: list[tuple[int, ...]] = [()]
         self.labels: list[tuple[str, ...]] = [()]
-        self.namer = Namer()
+        self.namer = Namer(reserved)
         self.aliases: dict[str, int] = {}
         self.context: dict[int, tuple[int, ...]] = {}  # global context (GraphNode.context) taken at a node
 
@@ -321,7 +322,8 @@ def _lower(items: tuple, start: int, plan: _Plan, prefix: str = "") -> int:
 
 
 def _lower_graph(graph: Graph) -> _Plan:
-    plan = _Plan()
+    reserved = {node.name for node in graph.nodes}.union(*(given_names(node.op.items) for node in graph.nodes))
+    plan = _Plan(reserved)
     where: dict[str, int] = {INPUT: 0}
     for node in graph.nodes:
         sources = tuple(where[name] for name in node.inputs)
@@ -337,7 +339,7 @@ def _lower_graph(graph: Graph) -> _Plan:
             layer = cast(Layer, node.op.items[0])
             end = plan.add(node.name, layer.kind, layer, (start,))
         else:
-            outer, plan.namer = plan.namer, Namer()  # a node's layers are numbered within the node
+            outer, plan.namer = plan.namer, Namer(reserved)  # a node's layers are numbered within the node
             end = _lower(node.op.items, start, plan, prefix=f"{node.name}/")
             plan.namer = outer
             if end != start or len(node.op) == 0:
@@ -871,7 +873,7 @@ class GraphAnalysis(Analysis):
             plan = _lower_graph(network)
             output = plan.aliases[cast(str, network.output)]  # Graph.__post_init__ names the output node
         else:
-            plan = _Plan()
+            plan = _Plan(given_names(network.items))
             output = _lower(network.items, 0, plan)
         sweep = _Sweep(plan, input_size, strict, output)
         self._plan, self._sweep, self._output = plan, sweep, output

@@ -195,7 +195,7 @@ def test_cli_zoo_model_and_layer():
     assert result.exit_code == 0 and (data["rf"], data["jump"], data["effective_padding"]) == (483, 32, 239)
     layer, found = _run("zoo", "resnet_v1_50", "--layer", "block2", "--json")
     assert (found["rf"], found["jump"], found["effective_padding"]) == (99, 16, 47)
-    assert [path["label"] for path in found["paths"]] == ["path 1 (conv17)", "path 2 (pool2)"]  # the 1x1/2 shortcut
+    assert [path["label"] for path in found["paths"]] == ["path 1 (conv18)", "path 2 (pool3)"]  # the 1x1/2 shortcut
     text, _ = _run("zoo", "inception_v3", "--layer", "Mixed_6e")
     assert text.exit_code == 0 and "rf [927, 927]" in text.stdout
     chain, data = _run("zoo", "vgg16", "--json")
