@@ -3,7 +3,9 @@
 Each ``<name>.toml`` is a graph file (:mod:`symrf.graphfile`) that holds the model in the spec language, its
 input size, the layer at which it ends, where the architecture comes from (``source``) and, for the models of
 Araujo, Norris & Sim's table, the published receptive field, jump and effective padding (``published``). The
-TF-Slim models use TensorFlow's "same" and "valid" padding, so their values depend on the input size (224 here).
+TF-Slim models are the 19 of their library's pre-computed table (``rf_benchmark``), each with every end-point of
+that table as a named layer; they use TensorFlow's "same" and "valid" padding, so their values depend on the input
+size (224 here).
 
 >>> import symrf
 >>> from symrf import zoo
