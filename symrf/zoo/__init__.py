@@ -130,8 +130,10 @@ class Family:
     stages' names) with each stage's count of blocks a symbol, and the model's own ``counts`` (by symbol name).
 
     >>> f = family("resnet18")
-    >>> f.stages, dict(f.counts)["n_layer4"], f.analysis().rf
-    (('conv1', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4'), 2, 16*(n_layer1 + 2*n_layer2 + 4*n_layer3 + 8*n_layer4) - 45)
+    >>> f.stages, dict(f.counts)["n_layer4"]
+    (('conv1', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4'), 2)
+    >>> f.analysis().rf
+    16*(n_layer1 + 2*n_layer2 + 4*n_layer3 + 8*n_layer4) - 45
     """
 
     name: str
