@@ -442,6 +442,10 @@ def derive_command(
     pointwise: PointwiseOption = None,
     global_: GlobalOption = None,
     allow_unknown: UnknownOption = False,
+    zoo_model: Annotated[str | None, typer.Option("--zoo", help="A model of the zoo (symrf zoo lists them) instead "
+                                                  "of a spec.", show_default=False)] = None,
+    symbolic: Annotated[bool, typer.Option("--symbolic", help="With --zoo: the model's family, each stage's count of "
+                                           "blocks a symbol (n_layer1 ... n_layer4 for the ResNets).")] = False,
 ) -> None:
     """The step-by-step LaTeX derivation of the receptive field, for every network: chains, repeated blocks
     (closed forms), branches (each merge as the maximum and minimum over its paths, with the alignment check),
@@ -449,7 +453,21 @@ def derive_command(
     imported models (--torch, .onnx) with their layers' names.
 
     Example: symrf derive "conv(k_1, s_1), conv(k_2, s_2)" --jump --document > rf.tex
+
+    Example: symrf derive --zoo resnet50 --symbolic --jump --center > resnet_family.tex
     """
+    if symbolic and zoo_model is None:
+        fail("--symbolic goes with --zoo: symrf derive --zoo resnet50 --symbolic")
+    if zoo_model is not None:
+        from . import zoo
+
+        if spec is not None or torch is not None:
+            fail("give a spec, --torch or --zoo, not several")
+        if symbolic and input_size is not None:
+            fail("--symbolic derives closed forms, which hold at every input size: leave out --input-size")
+        analysis = zoo.family(zoo_model).analysis() if symbolic else zoo.analysis(zoo_model, input_sizes(input_size))
+        echo(analysis.latex(jump=jump, center=center, document=document, form=form.value))
+        return
     if spec is None and torch is None:
         spec = WORKED_EXAMPLE
     analysis = load_source(spec, input_size, False, torch, torch_kwargs, pointwise, global_, allow_unknown)
@@ -529,15 +547,36 @@ def zoo_command(
                                               "1-based row index (1 is the stem).")] = None,
     input_size: InputSize = None,
     paths: Annotated[bool, typer.Option("--paths", help="What arrives on each input of every merge.")] = False,
+    symbolic: Annotated[bool, typer.Option("--symbolic", help="The model's family: RF, jump and effective padding at "
+                                           "each stage as formulas in the stages' counts of blocks (n_layer1 ... "
+                                           "n_layer4 for the ResNets), with their values at the model's counts; "
+                                           "--latex gives the derivation stage by stage.")] = False,
 ) -> None:
     """Published architectures: RF, jump and effective padding at their final layer (at 224x224 unless given).
 
     Example: symrf zoo resnet50 --layer layer3 --json
+
+    Example: symrf zoo resnet50 --symbolic --latex
     """
     from . import tables, zoo
 
     if sum((as_json, as_latex, as_markdown)) > 1:
         fail("choose at most one of --json, --latex and --markdown")
+    if symbolic:
+        if name is None:
+            fail(f"--symbolic needs a model: symrf zoo NAME --symbolic; models with a family: "
+                 f"{', '.join(zoo.families())}")
+        if input_size is not None or paths:
+            fail("--symbolic gives closed forms, which hold at every input size; leave out --input-size and --paths")
+        form = zoo.family(name).closed_form()
+        if layer is not None:
+            stage = form.stage(layer)
+            echo(json.dumps(form.stage_json(stage), indent=2) if as_json else form.stage_text(layer))
+        elif as_json:
+            echo(json.dumps(form.to_dict(), indent=2))
+        else:
+            echo(form.latex() if as_latex else form.markdown() if as_markdown else form.text())
+        return
     size = input_sizes(input_size)
     if name is None:
         if layer is not None:

@@ -46,7 +46,7 @@ __all__ = ["GraphSpec", "load_graph", "read_graph"]
 
 #: Keys a graph file may have at the top level, and in each node.
 TOP_KEYS = frozenset({"name", "description", "source", "input_size", "output", "spec", "node", "nodes",
-                      "published", "final_layer", "notes"})
+                      "published", "final_layer", "notes", "family"})
 NODE_KEYS = frozenset({"name", "layers", "inputs"})
 
 

@@ -291,12 +291,14 @@ def repeat(count: object, layers: object) -> Item | tuple[Item, ...]:
 
     >>> repeat(2, [conv(3), pool(2)])
     2 * [conv(3), pool(2)]
-    >>> repeat("n", [conv(3)]), repeat(1, [conv(3)])
-    (n * [conv(3)], (conv(3),))
+    >>> repeat("n", [conv(3)]), repeat(1, [conv(3)]), repeat(sympy.Integer(0), [conv(3)])
+    (n * [conv(3)], (conv(3),), ())
     """
     if not isinstance(layers, Network):
         layers = Network.of(layers if isinstance(layers, (list, tuple)) else [layers])
     body = layers
+    if isinstance(count, sympy.Integer):  # a symbolic count given a value (xreplace): 0 and 1 as for an int
+        count = int(count)
     count = as_value(count, "count", "repetition ") if not isinstance(count, int) or isinstance(count, bool) else count
     if isinstance(count, int):
         if count < 0:

@@ -28,6 +28,7 @@ TIERS = {
     "symrf.families": 2,
     # 3: presentation
     "symrf.latex": 3, "symrf.derivations": 3, "symrf.tables": 3,
+    "symrf.family_forms": 3,
     # 4: engines
     "symrf.analysis": 4, "symrf.chain": 4, "symrf.closed_forms": 4, "symrf.graph": 4, "symrf.per_axis": 4,
     "symrf.solving": 4, "symrf.input_size": 4, "symrf.effective": 4,
