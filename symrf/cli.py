@@ -481,12 +481,9 @@ def solve_command(
 
     if as_json and as_latex:
         fail("choose at most one of --json and --latex")
-    if spec.lower().endswith((".toml", ".yaml", ".yml")):
-        from .graphfile import load_graph
+    from .graphfile import load_graph
 
-        network: object = load_graph(spec)
-    else:
-        network = parse(read_spec(spec))
+    network = load_graph(spec) if spec.lower().endswith((".toml", ".yaml", ".yml")) else parse(read_spec(spec))
     given = read_subs(subs) if subs is not None else None
     solution = solve(network, target, unknown, subs=given, axis=axis, input_size=input_sizes(input_size))
     if as_json:

@@ -24,13 +24,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, cast
 
 import sympy
 
 from .analysis import Analysis, given_values
-from .chain import ChainAnalysis
 from .closed_forms import _network, closed_form, exact_function
 from .dag import INPUT, Graph
 from .errors import SymrfError, UnreachableError, brief, quoted
@@ -412,8 +411,15 @@ def _solve_line(network: Network | Graph, unknown: sympy.Symbol, target: Value, 
 
 
 def _closed_rf(chain: Network) -> Value | None:
-    rf = closed_form(chain).rf
+    """The RF of a plain chain as a formula (None when too large to show)."""
+    rf = _rf_formula(chain)
     return rf if _size(rf) <= SHOWN_FORMULA_LIMIT else None
+
+
+@lru_cache(maxsize=64)
+def _rf_formula(chain: Network) -> Value:
+    """The closed form of a plain chain's RF, computed once for the answer and its derivation."""
+    return closed_form(chain).rf
 
 
 def _check_sizes(network: Network | Graph, x: sympy.Symbol, value: int, size: Value) -> None:
@@ -462,7 +468,7 @@ _Node = tuple  # ("layer", kernel, dilation, stride) or ("repeat", count, body n
 class _NumericQuestion:
     """One numeric question: a network whose only symbol is ``x``, and an integer target."""
 
-    def __init__(self, network: Network, x: sympy.Symbol, target: int) -> None:
+    def __init__(self, network: Network | Graph, x: sympy.Symbol, target: int) -> None:
         self.network, self.x, self.target = network, x, target
         self._functions: dict[object, Callable[[int], int]] = {}
         self.checks: list[tuple[str, Callable[[int], int], int, str]] = []  # (role, value, least, where)
@@ -922,13 +928,13 @@ def _check_rows(x: sympy.Symbol, value: int, rf: int, rf_before: int | None, tar
 
 
 def _numeric_steps(question: _NumericQuestion, value: int, rf: int, rf_before: int | None) -> list[str]:
-    x, target, network = question.x, question.target, question.network
+    x, target, network = question.x, question.target, cast(Network, question.network)  # a plain chain
     name = latex_value(x)
     block = _plain_count_block(network, x)
     rows = _question_rows(name, str(target), block is not None)
     if block is not None:
         prefix, body, suffix = _segments(network, block[0])
-        closed = closed_form(network).rf
+        closed = _rf_formula(network)
         rows += _parts_rows(name, (prefix.span, prefix.jump, body.span, body.jump, suffix.span), closed,
                             body.jump == 1)
         rf0 = 1 + prefix.span + prefix.jump * suffix.span
@@ -953,7 +959,7 @@ def _numeric_steps(question: _NumericQuestion, value: int, rf: int, rf_before: i
                         f"\\frac{{\\log {_fraction(ratio)}}}{{\\log {jb}}} \\approx {_approx(ratio, jb)}")
             rows.append(f"{name} &= \\left\\lceil \\log_{{{jb}}} {_fraction(ratio)} \\right\\rceil = {value}")
     else:
-        closed = closed_form(network).rf
+        closed = _rf_formula(network)
         if _size(closed) <= SHOWN_FORMULA_LIMIT:
             rows.append(f"l({name}) &= {latex_value(closed)} \\geq {target}")
         rows.extend(_linear_rows(closed, x, target, value))

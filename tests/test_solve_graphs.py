@@ -64,7 +64,7 @@ def test_huge_targets_answer_quickly_without_unrolling():
     solution = solve(EXAMPLE, 10**30)
     assert solution.value == -(-(10**30 - 11) // 16)
     strided = solve("conv(3), n * [parallel([conv(3, 2, p=1), conv(3, p=1)], [conv(1, 2)])]", 10**30)
-    rf_at = symrf.analyze(f"conv(3), n * [parallel([conv(3, 2, p=1), conv(3, p=1)], [conv(1, 2)])]").rf
+    rf_at = symrf.analyze("conv(3), n * [parallel([conv(3, 2, p=1), conv(3, p=1)], [conv(1, 2)])]").rf
     n = symrf.symbol("n")
     assert_least(strided.value, lambda v: int(rf_at.xreplace({n: v})), 10**30)
 
@@ -129,7 +129,10 @@ def test_the_least_count_of_random_blocks(prefix, block, target):
 def test_the_least_kernel_with_other_symbols_given(block, other, target):
     spec = f"conv(k, d=d), n * [{block}], parallel([conv(k)], [conv(3)])"
     solution = solve(spec, target, "k", subs={"n": 2, "d": str(other)})
-    at = lambda v: symrf.analyze(parse(f"conv({v}, d={other}), 2 * [{block}], parallel([conv({v})], [conv(3)])")).rf
+
+    def at(v: int) -> int:
+        return symrf.analyze(parse(f"conv({v}, d={other}), 2 * [{block}], parallel([conv({v})], [conv(3)])")).rf
+
     assert_least(solution.value, at, target, least=1)
 
 
@@ -147,7 +150,7 @@ def test_values_per_axis_every_axis_and_one_axis(height, width, target):
                 solve(spec, target, axis=axis)
             continue
         one = solve(spec, target, axis=axis)
-        assert_least(one.value, lambda v: at(v)[axis], target)
+        assert_least(one.value, lambda v, axis=axis: at(v)[axis], target)
     if len(reachable) < 2 and target > 3:
         with pytest.raises(UnreachableError):
             solve(spec, target)
