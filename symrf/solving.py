@@ -539,7 +539,7 @@ class _NumericQuestion:
                     if padding is not None and not isinstance(padding, str):  # "same": set by the input size
                         self._value(padding, "padding", where)
             elif isinstance(item, Parallel):
-                _same_jumps(item.branches, self.x, repr(item))
+                _same_jumps(item, self.x)
                 nodes.append(("parallel", [self._compile(branch) for branch in item.branches]))
             else:
                 item = cast(Repeat, item)  # layers, parallel paths and repeated blocks
@@ -756,14 +756,14 @@ def _jump_of(network: Network) -> Value:
     return jump
 
 
-def _same_jumps(branches: tuple[Network, ...], x: sympy.Symbol, where: str) -> None:
+def _same_jumps(item: Parallel, x: sympy.Symbol) -> None:
     """Refuse parallel paths whose jumps are not equal for every value of ``x`` (the analysis refuses the merge
     where they differ, so the search would have holes)."""
-    jumps = [_jump_of(branch) for branch in branches]
+    jumps = [_jump_of(branch) for branch in item.branches]
     for jump in jumps[1:]:
         if _equal(jump, jumps[0]) is not True:
             raise SymrfError(
-                f"{quoted(where, 80)}: its paths' jumps ({jumps[0]} and {jump}) are not equal for every value of {x}, "
+                f"{quoted(item, 80)}: its paths' jumps ({jumps[0]} and {jump}) are not equal for every value of {x}, "
                 f"so the least {x} cannot be searched for"
             )
 
@@ -799,11 +799,12 @@ _LARGEST_PATH_ROW = ("&\\text{At every merge one path has the largest receptive 
                      "so $l$ is the receptive field of the chain of those paths:}")
 
 
-def _largest_path(network: Network, x: sympy.Symbol) -> Network | None:
+def _largest_path(network: Network, x: sympy.Symbol, counts_only: bool | None = None) -> Network | None:
     """The plain chain along the path with the largest RF through every merge, when sympy decides it for every
     allowed value (a count unknown from 0): its RF is the network's, so the chain's formulas apply. Padding modes
     become explicit paddings of 0 (padding moves the field, never its size). None when some merge is undecided."""
-    counts_only = x in _count_symbols(network) and x not in _layer_symbols(network)
+    if counts_only is None:
+        counts_only = x in _count_symbols(network) and x not in _layer_symbols(network)
     items: list = []
     for item in network.items:
         if isinstance(item, Layer):
@@ -811,20 +812,21 @@ def _largest_path(network: Network, x: sympy.Symbol) -> Network | None:
                 return None
             items.append(item if item.is_plain else Layer(item.kind, item.kernel, item.stride, 0, item.dilation))
         elif isinstance(item, Repeat):
-            body = _largest_path(item.body, x)
+            body = _largest_path(item.body, x, counts_only)
             if body is None:
                 return None
             if body.items:
                 items.append(Repeat(item.count, body))
         elif isinstance(item, Parallel):
-            chains = [_largest_path(branch, x) for branch in item.branches]
+            chains = [_largest_path(branch, x, counts_only) for branch in item.branches]
             if any(chain is None for chain in chains):
                 return None
             summaries = [summarize(cast(Network, chain)) for chain in chains]
             if any(_equal(other.jump, summaries[0].jump) is not True for other in summaries[1:]):
                 return None
             for chain, summary in zip(chains, summaries):
-                if all(_nonnegative(sympy.sympify(summary.span) - other.span, x, counts_only) for other in summaries):
+                if all(summary.span >= other.span if type(summary.span) is int and type(other.span) is int else
+                       _nonnegative(sympy.sympify(summary.span) - other.span, x, counts_only) for other in summaries):
                     items.extend(cast(Network, chain).items)
                     break
             else:
