@@ -482,19 +482,30 @@ def solve_command(
                                         "or a symbol such as T.", show_default=False)],
     unknown: Annotated[str | None, typer.Option("--for", help="The unknown (default: the repetition count; a "
                                                 "spec without symbols is read as n * [SPEC]).")] = None,
+    subs: Annotated[str | None, typer.Option("--subs", help="Values of the other symbols: k=3,s=2.",
+                                             show_default=False)] = None,
+    axis: Annotated[int | None, typer.Option("--axis", help="With values per axis: reach the target on this axis "
+                                             "only (0 is the height); by default on every axis.",
+                                             show_default=False)] = None,
+    input_size: InputSize = None,
     as_json: Annotated[bool, typer.Option("--json", help='One JSON object: {"symbol", "value", "rf"}.')] = False,
     as_latex: Annotated[bool, typer.Option("--latex", help="The derivation of the answer in LaTeX.")] = False,
     document: Annotated[bool, typer.Option("--document", help="With --latex: a standalone document.")] = False,
 ) -> None:
-    """The least value of the unknown (by default how many times to repeat the block) whose RF reaches --target.
+    """The least value of the unknown (by default how many times to repeat the block) whose RF reaches --target:
+    chains, parallel and residual blocks, graph files and values per axis.
 
     Example: symrf solve "conv(3), pool(2, 2)" --target 224
     """
-    from .solving import solve
+    from .solving import read_subs, solve
 
     if as_json and as_latex:
         fail("choose at most one of --json and --latex")
-    solution = solve(parse(read_spec(spec)), target, unknown)
+    from .graphfile import load_graph
+
+    network = load_graph(spec) if spec.lower().endswith((".toml", ".yaml", ".yml")) else parse(read_spec(spec))
+    given = read_subs(subs) if subs is not None else None
+    solution = solve(network, target, unknown, subs=given, axis=axis, input_size=input_sizes(input_size))
     if as_json:
         echo(json.dumps(solution.to_json(), indent=2))
     elif as_latex or document:

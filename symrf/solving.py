@@ -22,21 +22,24 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import cached_property, lru_cache
 from typing import Any, cast
 
 import sympy
 
-from .analysis import given_values
-from .chain import ChainAnalysis
-from .closed_forms import ClosedFormAnalysis, _network, closed_form, exact_function, substitute
-from .errors import SymrfError, UnreachableError, quoted
+from .analysis import Analysis, given_values
+from .closed_forms import _network, closed_form, exact_function
+from .dag import INPUT, Graph
+from .errors import SymrfError, UnreachableError, brief, quoted
+from .graph import GraphAnalysis, _equal
+from .graphfile import GraphSpec
 from .latex import _align, latex_value, wrap_document
-from .layers import Layer, Value
-from .network import Network, Repeat
+from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, input_sizes_per_axis
+from .network import Network, Parallel, Repeat
 from .printing import json_value, symbols_json
-from .segments import _power, is_one, summarize, tidy, unit_condition
+from .segments import _power, expand_if_small, is_one, summarize, tidy, unit_condition
 from .spec import MAX_DIGITS, parse_value
 from .symbols import NAME_PATTERN, factor_terms
 from .symbols import symbol as make_symbol
@@ -72,7 +75,15 @@ class Solution:
     target: Value
     conditions: tuple[sympy.Basic, ...]
     steps: tuple[str, ...]
-    network: Network
+    network: Network | Graph
+    #: "chain" (a plain chain: the formulas of this module), "graph" (parallel paths, padding modes, a graph) or
+    #: "axes" (the largest of the answers along every axis, in ``axes``).
+    engine: str = "chain"
+    #: For a graph: the RF as a formula in the unknown when every merge's largest path is known, else None (the answer
+    #: then comes from the exact search alone).
+    formula: Value | None = None
+    axes: tuple[Solution, ...] = ()
+    axis: int | None = None  # the one axis asked about (``axis=``), if any
 
     @property
     def is_numeric(self) -> bool:
@@ -98,6 +109,16 @@ class Solution:
         }
         if self.conditions:
             result["conditions"] = [str(condition) for condition in self.conditions]
+        if self.engine != "chain":
+            if self.engine == "axes":
+                result["rf"] = [json_value(value) for value in cast(tuple, self.rf)]
+                result["axes"] = [{"axis": axis, "value": json_value(one.value), "rf": json_value(one.rf)}
+                                  for axis, one in enumerate(self.axes)]
+            else:
+                result["formula"] = None if self.formula is None else json_value(self.formula)
+                result["method"] = "exact search" if self.formula is None and self.is_numeric else "closed form"
+            if self.axis is not None:
+                result["axis"] = self.axis
         found = set(self.network.free_symbols) | {self.symbol}
         for value in (self.target, self.value, self.rf, *self.conditions):
             found |= _symbols(value)
@@ -121,16 +142,24 @@ class Solution:
                 shown = ", ".join(sorted(n for n in known if n != self.symbol.name)) or "none"
                 raise SymrfError(f"there is no symbol {quoted(name)} in this question (its other symbols: {shown})")
             mapping[known[name]] = _given(value, name)
-        network = substitute(self.network, mapping)
+        network = self.network.xreplace(mapping)
         target = self.target if type(self.target) is int else _normal(cast(sympy.Expr, self.target).xreplace(mapping))
-        return solve(network, target, self.symbol.name)
+        return solve(network, target, self.symbol.name, axis=self.axis)
 
     def __str__(self) -> str:
         if self.is_numeric:
-            before = "" if self.rf_before is None else f", RF({self.value - 1}) = {self.rf_before}"
-            return f"{self.symbol} = {self.value} (RF {self.rf} >= {self.target}{before})"
+            before = "" if self.rf_before is None else f", RF({self.value - 1}) = {_shown(self.rf_before)}"
+            where = " on every axis" if self.engine == "axes" else "" if self.axis is None else f" on axis {self.axis}"
+            search = ("; the RF is a maximum over paths, answered by exact search"
+                      if self.engine == "graph" and self.formula is None else "")
+            return f"{self.symbol} = {self.value} (RF {_shown(self.rf)} >= {self.target}{where}{before}){search}"
         conditions = f" when {', '.join(map(str, self.conditions))}" if self.conditions else ""
         return f"{self.symbol} = {self.value}{conditions}"
+
+
+def _shown(value: object) -> str:
+    """A value, or one per axis as ``(43, 51)``."""
+    return f"({', '.join(map(str, value))})" if isinstance(value, tuple) else str(value)
 
 
 def _symbols(value: Value) -> frozenset[sympy.Symbol]:
@@ -188,7 +217,7 @@ def _target(value: object) -> Value:
     return value
 
 
-def _unknown(network: Network, wanted: object) -> tuple[Network, sympy.Symbol]:
+def _unknown(network: Network | Graph, wanted: object) -> tuple[Network | Graph, sympy.Symbol]:
     """The network to solve (a network without symbols is read as ``n * [network]``) and its unknown."""
     symbols = network.free_symbols
     by_name = {sym.name: sym for sym in symbols}
@@ -200,6 +229,8 @@ def _unknown(network: Network, wanted: object) -> tuple[Network, sympy.Symbol]:
         if not NAME_PATTERN.match(name):
             raise SymrfError(f"{quoted(name)} is not a symbol name")
     if not symbols:
+        if isinstance(network, Graph):
+            raise SymrfError("the graph has no symbol to solve for; write one (a count, a kernel ...) in its layers")
         if name not in (None, "n"):
             raise SymrfError(
                 f"the network has no symbol {name}: a network without symbols is solved for how many times to "
@@ -214,22 +245,104 @@ def _unknown(network: Network, wanted: object) -> tuple[Network, sympy.Symbol]:
         return network, by_name[name]
     if len(symbols) == 1:
         return network, next(iter(symbols))
-    counts = network.count_symbols
+    counts = _count_symbols(network)
     if len(counts) == 1:
         return network, next(iter(counts))
     raise SymrfError(
         f"the network has several symbols ({', '.join(sorted(by_name))}); say which one to solve for "
-        "(symbol=... or --for)"
+        "(symbol=... or --for) and give the others values (subs=... or --subs)"
     )
 
 
-def solve(network: Network | str | list | ChainAnalysis | ClosedFormAnalysis, target: object,
-          symbol: object = None) -> Solution:
+def _count_symbols(network: Network | Graph) -> frozenset[sympy.Symbol]:
+    """The symbols in repetition counts, at any depth, inside parallel paths and graph nodes too."""
+    if isinstance(network, Graph):
+        return frozenset().union(*(_count_symbols(node.op) for node in network.nodes))
+    if network.is_plain:
+        return network.count_symbols
+    found: set[sympy.Symbol] = set()
+    for item in network.items:
+        if isinstance(item, Repeat):
+            found |= _symbols(item.count) | _count_symbols(item.body)
+        elif isinstance(item, Parallel):
+            for branch in item.branches:
+                found |= _count_symbols(branch)
+    return frozenset(found)
+
+
+def read_subs(text: str | None) -> dict[str, str]:
+    """The values of ``--subs``: ``"k=3, s=2"`` as ``{"k": "3", "s": "2"}`` (the values are read by :func:`solve`).
+
+    >>> read_subs("k=3, s=2")
+    {'k': '3', 's': '2'}
+    """
+    if text is None or not text.strip():
+        return {}
+    found: dict[str, str] = {}
+    for part in text.split(","):
+        name, equals, value = part.partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not NAME_PATTERN.match(name) or not value:
+            raise SymrfError(f"--subs: {quoted(part.strip(), 30)} is not name=value; write --subs k=3,s=2")
+        if name in found:
+            raise SymrfError(f"--subs: {name} is given twice")
+        found[name] = value
+    return found
+
+
+def _given_symbols(network: Network | Graph, target: Value, subs: object, unknown: object
+                   ) -> tuple[Network | Graph, Value]:
+    """The network and the target with the symbols of ``subs`` (a mapping by name or symbol; values are integers or
+    text read by the spec's value parser) replaced; a name the question does not have is an error."""
+    if subs is None:
+        return network, target
+    if not isinstance(subs, Mapping):
+        raise SymrfError(f"subs takes a mapping of symbols to values, such as {{'k': 3}}, not {quoted(subs)}")
+    known = {sym.name: sym for sym in network.free_symbols | _symbols(target)}
+    wanted = unknown.name if isinstance(unknown, sympy.Symbol) else unknown
+    mapping: dict[sympy.Symbol, Value] = {}
+    for key, value in subs.items():
+        name = key.name if isinstance(key, sympy.Symbol) else str(key)
+        if name not in known:
+            shown = ", ".join(sorted(known)) or "none"
+            raise SymrfError(f"there is no symbol {quoted(name)} in this network (its symbols: {shown})")
+        if name == wanted:
+            raise SymrfError(f"{name} is the unknown being solved for; it cannot be given a value")
+        if isinstance(value, str):
+            try:
+                value = parse_value(value, name)
+            except SymrfError as exc:
+                raise SymrfError(f"the value of {name}: {exc}") from None
+        mapping[known[name]] = _given(value, name)
+    if not mapping:
+        return network, target
+    target = target if type(target) is int else _normal(cast(sympy.Expr, target).xreplace(mapping))
+    return network.xreplace(mapping), target
+
+
+def _question(network: object, input_size: object) -> tuple[Network | Graph, object]:
+    """The network asked about and its input size: a graph file read by :func:`symrf.load_graph` brings its own."""
+    if isinstance(network, GraphSpec):
+        return cast("Network | Graph", network.network), network.input_size if input_size is None else input_size
+    if isinstance(network, Graph):
+        return network, input_size
+    if isinstance(network, Analysis):
+        return network.network, network.input_size if input_size is None else input_size
+    return _network(network), input_size
+
+
+def solve(network: Network | Graph | str | list | Analysis | GraphSpec, target: object, symbol: object = None, *,
+          subs: Mapping[Any, object] | None = None, axis: int | None = None,
+          input_size: object = None) -> Solution:
     """The least non-negative integer value of the unknown such that the network's RF is at least ``target``.
 
     The unknown is ``symbol`` if given, else the network's only symbol, else its only repetition count; a network
-    without symbols is read as ``n * [network]``. With other symbols left (or a symbolic target) the answer is a
-    formula with the conditions under which it holds.
+    without symbols is read as ``n * [network]``. ``subs`` gives other symbols values (``{"k": 3}``). With other
+    symbols left (or a symbolic target) the answer is a formula with the conditions under which it holds.
+
+    Networks with parallel paths, padding modes and graphs are solved exactly by the same search on the largest RF
+    over paths; with values per axis the answer is the least value reaching the target on every axis (or on
+    ``axis`` only). ``input_size`` checks that every layer still has an output at the answer.
 
     >>> solve("conv(3)", 10**30).value
     500000000000000000000000000000
@@ -239,22 +352,112 @@ def solve(network: Network | str | list | ChainAnalysis | ClosedFormAnalysis, ta
     Piecewise((ceiling((T - 1)/(k - 1)), Eq(s, 1)), (ceiling(log((T - 1)*(s - 1)/(k - 1) + 1)/log(s)), True))
     >>> solve("conv(k), pool(2), conv(k)", 100).value
     34
+    >>> solve("conv(7, 2, p=3), pool(3, 2, p=1), n * [residual([conv(3, p=1), conv(3, p=1)])]", 224).value
+    14
+    >>> solve("n * [conv((3, 5))]", 21).value, solve("n * [conv((3, 5))]", 21, axis=1).value
+    (10, 5)
     >>> solve("n * [conv(1)]", 10)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     symrf.errors.UnreachableError: repeating the block [conv(1)] never widens the receptive field ...
     """
-    network, unknown = _unknown(_network(network), symbol)
-    if not network.is_plain:
-        raise SymrfError(
-            "solving covers chains of conv and pool layers with explicit padding and blocks of them repeated; "
-            "this network has parallel paths, values per axis, padding modes or other layer kinds"
-        )
+    network, input_size = _question(network, input_size)
+    network, unknown = _unknown(network, symbol) if subs is None else (network, None)
     target = _target(target)
+    if subs is not None:
+        network, target = _given_symbols(network, target, subs, symbol)
+        network, unknown = _unknown(network, symbol)
+    count = network.axis_count
+    if count == 1 and isinstance(input_size, (tuple, list)) and len(input_size) > 1:
+        count = len(input_size)
+    sizes = input_sizes_per_axis(input_size, count)
+    if axis is not None:
+        if isinstance(axis, bool) or not isinstance(axis, int) or not 0 <= axis < count:
+            raise SymrfError(f"there is no axis {quoted(axis)}: the network has {count} axis"
+                             f"{'' if count == 1 else 'es'}, 0 to {count - 1}")
+        one = _solve_line(network.along(axis) if count > 1 else network, unknown, target, sizes[axis])
+        return replace(one, network=network, axis=axis)
+    if count > 1:
+        return _solve_axes(network, unknown, target, sizes)
+    return _solve_line(network, unknown, target, sizes[0])
+
+
+def _solve_line(network: Network | Graph, unknown: sympy.Symbol, target: Value, size: Value | None) -> Solution:
+    """One axis: a plain chain by this module's formulas, anything else by the exact search on the largest path."""
     others = (network.free_symbols | _symbols(target)) - {unknown}
-    if not others:
-        return _NumericQuestion(network, unknown, cast(int, target)).solve()  # no symbol left: an int
-    return _symbolic(network, unknown, target)
+    if isinstance(network, Network) and network.is_plain:
+        if not others:
+            solution = _NumericQuestion(network, unknown, cast(int, target)).solve()  # no symbol left: an int
+        else:
+            return _symbolic(network, unknown, target)
+    else:
+        _check_kinds(network, unknown)
+        if others:
+            chain = _largest_path(network, unknown) if isinstance(network, Network) else None
+            if chain is None:
+                shown = ", ".join(sorted(sym.name for sym in others))
+                raise SymrfError(
+                    f"the RF of this network is a maximum over paths that sympy cannot resolve for every value of "
+                    f"{shown}; give {'it a value' if len(others) == 1 else 'them values'} (subs=... or --subs) to "
+                    f"solve for {unknown} exactly"
+                )
+            solution = _symbolic(chain, unknown, target)
+            return replace(solution, network=network, engine="graph", formula=_closed_rf(chain),
+                           steps=(solution.steps[0], _LARGEST_PATH_ROW, *solution.steps[1:]))
+        solution = _NumericQuestion(network, unknown, cast(int, target)).solve()
+    if size is not None:
+        _check_sizes(network, unknown, cast(int, solution.value), size)
+    return solution
+
+
+def _closed_rf(chain: Network) -> Value | None:
+    """The RF of a plain chain as a formula (None when too large to show)."""
+    rf = _rf_formula(chain)
+    return rf if _size(rf) <= SHOWN_FORMULA_LIMIT else None
+
+
+@lru_cache(maxsize=64)
+def _rf_formula(chain: Network) -> Value:
+    """The closed form of a plain chain's RF, computed once for the answer and its derivation."""
+    return closed_form(chain).rf
+
+
+def _check_sizes(network: Network | Graph, x: sympy.Symbol, value: int, size: Value) -> None:
+    """Every layer has an output at the answer, for the given input size (else an error saying where)."""
+    try:
+        GraphAnalysis(network.xreplace({x: value}), size)
+    except SymrfError as exc:
+        raise SymrfError(f"at {x} = {value}, for the input size {brief(size)}: {exc}") from None
+
+
+def _solve_axes(network: Network | Graph, x: sympy.Symbol, target: Value, sizes: tuple) -> Solution:
+    """Values per axis: the least value reaching the target on every axis is the largest of the axes' answers (each
+    axis's RF is non-decreasing in the unknown, so the values reaching the target on an axis are upward closed)."""
+    count = len(sizes)
+    if type(target) is not int or network.free_symbols - {x}:
+        raise SymrfError("with values per axis, give every other symbol a value (subs=... or --subs), or choose one "
+                         "axis (axis=... or --axis)")
+    answers = tuple(_solve_line(network.along(axis), x, target, sizes[axis]) for axis in range(count))
+    value = max(cast(int, answer.value) for answer in answers)
+    questions = [_NumericQuestion(network.along(axis), x, target) for axis in range(count)]
+    rf = tuple(question.rf(value) for question in questions)
+    before_ok = value - 1 >= 0 and all(question.valid(value - 1) for question in questions) and \
+        all(value - 1 >= question.least() for question in questions)
+    rf_before = tuple(question.rf(value - 1) for question in questions) if before_ok else None
+    name = latex_value(x)
+    rows = _question_rows(name, str(target), x in _count_symbols(network))
+    rows[0] = rows[0].replace(" reaches the target", " reaches the target on every axis")
+    for axis, answer in enumerate(answers):
+        rows.append(_text(f"Along axis {axis}:"))
+        rows.extend(answer.steps[1:])
+    shown = ", ".join(str(answer.value) for answer in answers)
+    rows.append(_text("The least value that reaches the target on every axis is the largest of these:"))
+    rows.append(f"{name} &= \\max({shown}) = {value}")
+    rows.append(_text("Checked with exact integers:"))
+    rows.append(f"l({value}) &= ({', '.join(map(str, rf))})")
+    if rf_before is not None:
+        rows.append(f"l({value - 1}) &= ({', '.join(map(str, rf_before))})")
+    return Solution(x, value, rf, rf_before, target, (), tuple(rows), network, "axes", None, answers)
 
 
 # -- exact numeric search ---------------------------------------------------------------------------------------
@@ -265,14 +468,22 @@ _Node = tuple  # ("layer", kernel, dilation, stride) or ("repeat", count, body n
 class _NumericQuestion:
     """One numeric question: a network whose only symbol is ``x``, and an integer target."""
 
-    def __init__(self, network: Network, x: sympy.Symbol, target: int) -> None:
+    def __init__(self, network: Network | Graph, x: sympy.Symbol, target: int) -> None:
         self.network, self.x, self.target = network, x, target
         self._functions: dict[object, Callable[[int], int]] = {}
         self.checks: list[tuple[str, Callable[[int], int], int, str]] = []  # (role, value, least, where)
         self.paddings: list[tuple[Callable[[int], int], str]] = []
         self.depends = False
         self.only_counts = True
+        self.plain = isinstance(network, Network) and network.is_plain
         self.nodes = self._compile(network)
+
+    @cached_property
+    def chain(self) -> Network | None:
+        """The network as a plain chain: itself, or the chain of its largest paths when sympy decides them."""
+        if self.plain:
+            return cast(Network, self.network)
+        return _largest_path(self.network, self.x) if isinstance(self.network, Network) else None
 
     # compilation: every value holding x becomes an exact function of x, checked to be non-decreasing
 
@@ -311,7 +522,9 @@ class _NumericQuestion:
             self.checks.append((role, function, 0 if role == "count" else 1, where))
         return function
 
-    def _compile(self, network: Network) -> list[_Node]:
+    def _compile(self, network: Network | Graph) -> list[_Node]:
+        if isinstance(network, Graph):
+            return [self._compile_graph(network)]
         nodes: list[_Node] = []
         for item in network.items:
             if isinstance(item, Layer):
@@ -322,12 +535,36 @@ class _NumericQuestion:
                     self._value(item.dilation, "dilation", where),
                     self._value(item.stride, "stride", where),
                 ))
-                self._value(item.padding, "padding", where)
+                for padding in (item.padding, item.padding_end):
+                    if padding is not None and not isinstance(padding, str):  # "same": set by the input size
+                        self._value(padding, "padding", where)
+            elif isinstance(item, Parallel):
+                _same_jumps(item, self.x)
+                nodes.append(("parallel", [self._compile(branch) for branch in item.branches]))
             else:
-                item = cast(Repeat, item)  # a plain network: layers and repeated blocks
+                item = cast(Repeat, item)  # layers, parallel paths and repeated blocks
                 count = self._value(item.count, "count", f"{quoted(item, 80)}:")
                 nodes.append(("repeat", count, self._compile(item.body)))
         return nodes
+
+    def _compile_graph(self, graph: Graph) -> _Node:
+        """A graph: per node, its inputs (0 is the network's input) and its layers; a merge's inputs must have the
+        same jump for every value of the unknown."""
+        position = {INPUT: 0}
+        jumps: list[Value] = [1]
+        entries = []
+        for number, node in enumerate(graph.nodes, start=1):
+            inputs = tuple(position[name] for name in node.inputs)
+            for other in inputs[1:]:
+                if _equal(jumps[other], jumps[inputs[0]]) is not True:
+                    raise SymrfError(
+                        f"{node.name}: its inputs' jumps ({jumps[inputs[0]]} and {jumps[other]}) are not equal for "
+                        f"every value of {self.x}, so the least {self.x} cannot be searched for"
+                    )
+            jumps.append(_normal(jumps[inputs[0]] * _jump_of(node.op)))
+            entries.append((inputs, self._compile(node.op)))
+            position[node.name] = number
+        return ("graph", entries, position[cast(str, graph.output)])
 
     # evaluation
 
@@ -384,7 +621,8 @@ class _NumericQuestion:
 
     def _reachable_or_raise(self) -> None:
         """Name the usual reason a repeated block can never reach the target: it never widens the field."""
-        block = _plain_count_block(self.network, self.x)
+        chain = self.chain
+        block = None if chain is None else _plain_count_block(chain, self.x)
         if block is None:
             return
         index, repeat = block
@@ -392,7 +630,7 @@ class _NumericQuestion:
         span, jump = body.span, body.jump
         if span:
             return
-        after = Network(self.network.items[index + 1:])
+        after = Network(cast(Network, chain).items[index + 1:])
         rf0 = self.rf(0)
         if jump == 1:
             raise UnreachableError(
@@ -412,19 +650,47 @@ class _NumericQuestion:
         rf = self.rf(value)
         before = value - 1
         rf_before = self.rf(before) if before >= self.least() and self.valid(before) else None
-        steps = _numeric_steps(self, value, rf, rf_before)
-        return Solution(self.x, value, rf, rf_before, self.target, (), tuple(steps), self.network)
+        if self.plain:
+            steps = _numeric_steps(self, value, rf, rf_before)
+            return Solution(self.x, value, rf, rf_before, self.target, (), tuple(steps), self.network)
+        chain = self.chain
+        if chain is not None:
+            along = _NumericQuestion(chain, self.x, self.target)
+            if along.rf(value) == rf and (rf_before is None or along.rf(value - 1) == rf_before):
+                rows = _numeric_steps(along, value, rf, rf_before)
+                steps = [rows[0], _LARGEST_PATH_ROW, *rows[1:]]
+                return Solution(self.x, value, rf, rf_before, self.target, (), tuple(steps), self.network, "graph",
+                                _closed_rf(chain))
+        name = latex_value(self.x)
+        steps = [*_question_rows(name, str(self.target), self.x in _count_symbols(self.network), self.least()),
+                 _text(f"$l({name})$ is the largest receptive field over the paths, a maximum that sympy does not "
+                       f"resolve; it is non-decreasing in ${name}$, and the least ${name}$ reaching the target is "
+                       "found by doubling then bisection on its exact integer values:"),
+                 f"{name} &= {value}", *_check_rows(self.x, value, rf, rf_before, self.target)]
+        return Solution(self.x, value, rf, rf_before, self.target, (), tuple(steps), self.network, "graph")
 
 
 def _span_jump(nodes: list[_Node], v: int, cap: int | None) -> tuple[int, int]:
     """``(R, J)`` of compiled nodes at ``x = v``: ``R = R_A + J_A R_B`` and ``J = J_A J_B`` folded, repeated
     blocks by their geometric series; with ``cap``, values at or above ``cap`` are replaced by ``cap``, which keeps
-    every comparison with the target exact (all quantities are non-negative and combine monotonically)."""
+    every comparison with the target exact (all quantities are non-negative and combine monotonically).
+
+    Parallel paths (and a graph's merges) have one jump (checked when compiling) and act like one segment whose span
+    is the largest of their spans: the largest RF over the paths through ``A`` then the block is
+    ``1 + R_A + J_A max(R_1, R_2, ...)`` (:mod:`symrf.graph`), and a maximum of capped values is the capped
+    maximum."""
     span, jump = 0, 1
     for node in nodes:
         if node[0] == "layer":
             _, kernel, dilation, stride = node
             part_span, part_jump = dilation(v) * (kernel(v) - 1), stride(v)
+        elif node[0] == "parallel":
+            part_span, part_jump = 0, 1
+            for branch in node[1]:
+                branch_span, part_jump = _span_jump(branch, v, cap)
+                part_span = max(part_span, branch_span)
+        elif node[0] == "graph":
+            part_span, part_jump = _graph_span_jump(node, v, cap)
         else:
             _, count, body = node
             part_span, part_jump = _repeat(*_span_jump(body, v, cap), count(v), cap)
@@ -433,6 +699,20 @@ def _span_jump(nodes: list[_Node], v: int, cap: int | None) -> tuple[int, int]:
         if cap is not None:
             span, jump = min(span, cap), min(jump, cap)
     return span, jump
+
+
+def _graph_span_jump(node: _Node, v: int, cap: int | None) -> tuple[int, int]:
+    """``(R, J)`` of a compiled graph: one sweep in topological order, a merge taking the largest span."""
+    _, entries, output = node
+    states = [(0, 1)]
+    for inputs, op in entries:
+        span, jump = max(states[i][0] for i in inputs), states[inputs[0]][1]
+        op_span, op_jump = _span_jump(op, v, cap)
+        span, jump = span + jump * op_span, jump * op_jump
+        if cap is not None:
+            span, jump = min(span, cap), min(jump, cap)
+        states.append((span, jump))
+    return states[output]
 
 
 def _repeat(span: int, jump: int, count: int, cap: int | None) -> tuple[int, int]:
@@ -459,6 +739,116 @@ def _non_decreasing(expr: sympy.Expr, x: sympy.Symbol) -> bool:
     except sympy.PolynomialError:
         return False
     return all(coefficient.is_nonnegative for coefficient in polynomial.all_coeffs())
+
+
+def _jump_of(network: Network) -> Value:
+    """The jump of a network (of any path through it: the paths of a block have one jump), as a formula."""
+    jump: Value = 1
+    for item in network.items:
+        if isinstance(item, Layer):
+            part: Value = item.stride
+        elif isinstance(item, Parallel):
+            part = _jump_of(item.branches[0])
+        else:
+            item = cast(Repeat, item)
+            part = _normal(sympy.sympify(_jump_of(item.body)) ** item.count)
+        jump = _normal(jump * part)
+    return jump
+
+
+def _same_jumps(item: Parallel, x: sympy.Symbol) -> None:
+    """Refuse parallel paths whose jumps are not equal for every value of ``x`` (the analysis refuses the merge
+    where they differ, so the search would have holes)."""
+    jumps = [_jump_of(branch) for branch in item.branches]
+    for jump in jumps[1:]:
+        if _equal(jump, jumps[0]) is not True:
+            raise SymrfError(
+                f"{quoted(item, 80)}: its paths' jumps ({jumps[0]} and {jump}) are not equal for every value of {x}, "
+                f"so the least {x} cannot be searched for"
+            )
+
+
+def _check_kinds(network: Network | Graph, x: sympy.Symbol) -> None:
+    """Refuse what the search cannot show to be non-decreasing in ``x``: up-sampling (a transposed convolution's
+    output phases read different numbers of inputs, so its RF need not grow with the layers before it) and global
+    pooling or global context (the RF is then the whole input, set by the input size)."""
+    if isinstance(network, Graph):
+        for node in network.nodes:
+            if node.context:
+                raise SymrfError(f"{node.name} takes global context: its RF is the whole input, which does not "
+                                 f"depend on {x}; solve the model without its gates")
+            _check_kinds(node.op, x)
+        return
+    for item in network.items:
+        if isinstance(item, Layer):
+            if item.kind in UP_KINDS:
+                raise SymrfError(f"{item!r} up-samples: after a transposed convolution or an up-sampling the RF need "
+                                 f"not be non-decreasing in {x}, so the least {x} reaching a target is not searched "
+                                 "for")
+            if item.kind == "global_pool":
+                raise SymrfError(f"{item!r} reads its whole input: its RF is set by the input size, not by {x}")
+        elif isinstance(item, Parallel):
+            for branch in item.branches:
+                _check_kinds(branch, x)
+        elif isinstance(item, Repeat):
+            _check_kinds(item.body, x)
+
+
+#: The first row of the derivation of a network with parallel paths solved along its largest path.
+_LARGEST_PATH_ROW = ("&\\text{At every merge one path has the largest receptive field for every value of the unknown, "
+                     "so $l$ is the receptive field of the chain of those paths:}")
+
+
+def _largest_path(network: Network, x: sympy.Symbol, counts_only: bool | None = None) -> Network | None:
+    """The plain chain along the path with the largest RF through every merge, when sympy decides it for every
+    allowed value (a count unknown from 0): its RF is the network's, so the chain's formulas apply. Padding modes
+    become explicit paddings of 0 (padding moves the field, never its size). None when some merge is undecided."""
+    if counts_only is None:
+        counts_only = x in _count_symbols(network) and x not in _layer_symbols(network)
+    items: list = []
+    for item in network.items:
+        if isinstance(item, Layer):
+            if item.kind not in DOWN_KINDS:
+                return None
+            items.append(item if item.is_plain else Layer(item.kind, item.kernel, item.stride, 0, item.dilation))
+        elif isinstance(item, Repeat):
+            body = _largest_path(item.body, x, counts_only)
+            if body is None:
+                return None
+            if body.items:
+                items.append(Repeat(item.count, body))
+        elif isinstance(item, Parallel):
+            chains = [_largest_path(branch, x, counts_only) for branch in item.branches]
+            if any(chain is None for chain in chains):
+                return None
+            summaries = [summarize(cast(Network, chain)) for chain in chains]
+            if any(_equal(other.jump, summaries[0].jump) is not True for other in summaries[1:]):
+                return None
+            for chain, summary in zip(chains, summaries):
+                if all(summary.span >= other.span if type(summary.span) is int and type(other.span) is int else
+                       _nonnegative(sympy.sympify(summary.span) - other.span, x, counts_only) for other in summaries):
+                    items.extend(cast(Network, chain).items)
+                    break
+            else:
+                return None
+        else:
+            return None
+    return Network(tuple(items))
+
+
+def _nonnegative(expr: sympy.Expr, x: sympy.Symbol, from_zero: bool) -> bool:
+    """Whether ``expr`` is decidably >= 0 for every allowed value of its symbols (``x`` from 0 when ``from_zero``):
+    each positive integer symbol is written ``y + 1`` with ``y >= 0``, so that ``2*k - 2`` is seen to be."""
+    if expr.is_number:
+        return bool(expr >= 0)
+    if from_zero:
+        expr = expr.xreplace({x: sympy.Dummy(integer=True, nonnegative=True)})
+    if expr.is_nonnegative:
+        return True
+    shifted = {sym: sympy.Dummy(integer=True, nonnegative=True) + 1
+               for sym in expr.free_symbols if sym.is_integer and sym.is_positive}
+    expanded = expand_if_small(expr.xreplace(shifted))
+    return bool(cast(sympy.Expr, expanded).is_nonnegative)
 
 
 def _plain_count_block(network: Network, x: sympy.Symbol) -> tuple[int, Repeat] | None:
@@ -540,13 +930,13 @@ def _check_rows(x: sympy.Symbol, value: int, rf: int, rf_before: int | None, tar
 
 
 def _numeric_steps(question: _NumericQuestion, value: int, rf: int, rf_before: int | None) -> list[str]:
-    x, target, network = question.x, question.target, question.network
+    x, target, network = question.x, question.target, cast(Network, question.network)  # a plain chain
     name = latex_value(x)
     block = _plain_count_block(network, x)
     rows = _question_rows(name, str(target), block is not None)
     if block is not None:
         prefix, body, suffix = _segments(network, block[0])
-        closed = closed_form(network).rf
+        closed = _rf_formula(network)
         rows += _parts_rows(name, (prefix.span, prefix.jump, body.span, body.jump, suffix.span), closed,
                             body.jump == 1)
         rf0 = 1 + prefix.span + prefix.jump * suffix.span
@@ -571,7 +961,7 @@ def _numeric_steps(question: _NumericQuestion, value: int, rf: int, rf_before: i
                         f"\\frac{{\\log {_fraction(ratio)}}}{{\\log {jb}}} \\approx {_approx(ratio, jb)}")
             rows.append(f"{name} &= \\left\\lceil \\log_{{{jb}}} {_fraction(ratio)} \\right\\rceil = {value}")
     else:
-        closed = closed_form(network).rf
+        closed = _rf_formula(network)
         if _size(closed) <= SHOWN_FORMULA_LIMIT:
             rows.append(f"l({name}) &= {latex_value(closed)} \\geq {target}")
         rows.extend(_linear_rows(closed, x, target, value))
@@ -855,6 +1245,9 @@ def _layer_symbols(network: Network) -> set[sympy.Symbol]:
     for item in network.items:
         if isinstance(item, Layer):
             found |= item.free_symbols
+        elif isinstance(item, Parallel):
+            for branch in item.branches:
+                found |= _layer_symbols(branch)
         else:
             found |= _layer_symbols(cast(Repeat, item).body)
     return found

@@ -101,8 +101,8 @@ def test_solve_refuses_non_monotone_and_ambiguous_questions():
         solve("conv(k)", 10, "q")
     with pytest.raises(SymrfError, match="without symbols"):
         solve("conv(3)", 10, "k")
-    with pytest.raises(SymrfError, match="solving covers chains"):
-        solve("n * [residual([conv(3, p=1)])]", 10)
+    with pytest.raises(SymrfError, match="up-samples"):  # graphs are solved (tests/test_solve_graphs.py), but not this
+        solve("n * [residual([conv(3, p=1)])], convt(2, 2)", 10)
 
 
 # -- random blocks and targets ----------------------------------------------------------------------------------
