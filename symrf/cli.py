@@ -477,9 +477,11 @@ def derive_command(
 @app.command("solve")
 @user_errors
 def solve_command(
-    spec: SpecArgument,
     target: Annotated[str, typer.Option("--target", "-t", help="The RF to reach: an integer (10**100 is fine) "
                                         "or a symbol such as T.", show_default=False)],
+    spec: Annotated[str | None, typer.Argument(
+        help='A spec such as "conv(3), pool(2, 2), n * [conv(k, s)]", a file holding one (# comments allowed), or a '
+        "graph file (.toml, .yaml); none with --zoo.", show_default=False)] = None,
     unknown: Annotated[str | None, typer.Option("--for", help="The unknown (default: the repetition count; a "
                                                 "spec without symbols is read as n * [SPEC]).")] = None,
     subs: Annotated[str | None, typer.Option("--subs", help="Values of the other symbols: k=3,s=2.",
@@ -488,14 +490,20 @@ def solve_command(
                                              "only (0 is the height); by default on every axis.",
                                              show_default=False)] = None,
     input_size: InputSize = None,
+    zoo_model: Annotated[str | None, typer.Option(
+        "--zoo", help="A zoo model's family (symrf zoo NAME --symbolic) instead of a spec: --for names the stage "
+        "count to solve for; the other counts are the model's own unless --subs gives them.", show_default=False,
+    )] = None,
     as_json: Annotated[bool, typer.Option("--json", help='One JSON object: {"symbol", "value", "rf"}.')] = False,
     as_latex: Annotated[bool, typer.Option("--latex", help="The derivation of the answer in LaTeX.")] = False,
     document: Annotated[bool, typer.Option("--document", help="With --latex: a standalone document.")] = False,
 ) -> None:
     """The least value of the unknown (by default how many times to repeat the block) whose RF reaches --target:
-    chains, parallel and residual blocks, graph files and values per axis.
+    chains, parallel and residual blocks, graph files, values per axis and the zoo's model families.
 
     Example: symrf solve "conv(3), pool(2, 2)" --target 224
+
+    Example: symrf solve --zoo resnet50 --for n_layer3 --target 1000
     """
     from .solving import read_subs, solve
 
@@ -503,9 +511,25 @@ def solve_command(
         fail("choose at most one of --json and --latex")
     from .graphfile import load_graph
 
-    network = load_graph(spec) if spec.lower().endswith((".toml", ".yaml", ".yml")) else parse(read_spec(spec))
-    given = read_subs(subs) if subs is not None else None
-    solution = solve(network, target, unknown, subs=given, axis=axis, input_size=input_sizes(input_size))
+    given: dict[str, object] = dict(read_subs(subs))
+    if zoo_model is not None:
+        from . import zoo
+
+        if spec is not None:
+            fail("give a spec or --zoo, not both")
+        family = zoo.family(zoo_model)
+        if unknown is None:
+            fail(f"--zoo needs --for, the stage count to solve for: one of {', '.join(family.counts)}")
+        if unknown not in family.counts:
+            fail(f"--for: the {zoo_model} family has no count {quoted(unknown)}; its counts are "
+                 f"{', '.join(family.counts)}")
+        network: object = family.network
+        given = {**{name: value for name, value in family.counts.items() if name != unknown}, **given}
+    elif spec is None:
+        fail("missing argument SPEC: give a spec, a file, or --zoo NAME (see symrf solve --help)")
+    else:
+        network = load_graph(spec) if spec.lower().endswith((".toml", ".yaml", ".yml")) else parse(read_spec(spec))
+    solution = solve(network, target, unknown, subs=given or None, axis=axis, input_size=input_sizes(input_size))
     if as_json:
         echo(json.dumps(solution.to_json(), indent=2))
     elif as_latex or document:

@@ -255,3 +255,42 @@ def test_cli_errors(args: tuple, message: str):
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+# -- solving over a family (symrf solve --zoo) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model, unknown, subs, target", [
+    ("resnet50", "n_layer3", "", 1000),
+    ("resnet50", "n_layer4", "n_layer3=23", 1100),
+    ("resnet18", "n_layer1", "", 500),
+    ("vgg16", "n_block5", "", 300),
+    ("mobilenet_v2", "n_bottleneck4", "n_bottleneck3=1", 700),
+])
+def test_solve_over_a_family_is_the_least_count_by_brute_force(model, unknown, subs, target):
+    args = ["solve", "--zoo", model, "--for", unknown, "--target", str(target), "--json"]
+    result = CliRunner().invoke(symrf.cli.app, args + (["--subs", subs] if subs else []))
+    assert result.exit_code == 0, result.output
+    value = json.loads(result.stdout)["value"]
+    family = zoo.family(model)
+    given = dict(part.split("=") for part in subs.split(",") if part)
+    counts = {key: int(number) for key, number in given.items()}
+
+    def rf(count: int) -> int:  # the family unrolled at these counts (the other counts the model's own)
+        return symrf.analyze(family.at({**counts, unknown: count})).rf
+
+    assert rf(value) >= target and json.loads(result.stdout)["rf"] == rf(value)
+    assert value == 1 or rf(value - 1) < target
+
+
+@pytest.mark.parametrize("args, message", [
+    (["solve", "--zoo", "resnet50", "--target", "1000"], "--zoo needs --for, the stage count to solve for: one of "
+                                                          "n_layer1, n_layer2, n_layer3, n_layer4"),
+    (["solve", "--zoo", "resnet50", "--for", "n", "--target", "9"], "the resnet50 family has no count 'n'"),
+    (["solve", "conv(3)", "--zoo", "resnet50", "--for", "n_layer1", "--target", "9"], "give a spec or --zoo"),
+    (["solve", "--zoo", "alexnet", "--for", "n", "--target", "9"], "the zoo has no family for 'alexnet'"),
+    (["solve", "--target", "9"], "missing argument SPEC"),
+])
+def test_solve_over_a_family_errors(args, message):
+    result = CliRunner().invoke(symrf.cli.app, args)
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
