@@ -176,7 +176,9 @@ def _get(value: int | Callable, values: tuple) -> int:
 
 
 def _compile(network: Network, symbols: list[sympy.Symbol]) -> list[tuple]:
-    """Nodes of a 1-D network: (0, kernel, stride, padding, dilation), (1, count, body), (2, branches)."""
+    """Nodes of a 1-D network: (0, kernel, stride, padding, dilation, where) for a layer, (1, count, body, summary)
+    for a repeated block, (2, branches, summary) for parallel paths; ``summary`` is the exact ``(span, jump, ok)`` of
+    a body or of paths without symbols (computed once), else ``None``."""
     nodes: list[tuple] = []
     for item in network.items:
         if type(item) is Layer:
@@ -186,10 +188,21 @@ def _compile(network: Network, symbols: list[sympy.Symbol]) -> list[tuple]:
                           _value(cast(Value, item.padding), symbols, "padding", where),
                           _value(item.dilation, symbols, "dilation", where), where))
         elif type(item) is Repeat:
-            nodes.append((1, _value(item.count, symbols, "count", quoted(item, 60)), _compile(item.body, symbols)))
+            body = _compile(item.body, symbols)
+            summary = _constant(body, item.body)
+            nodes.append((1, _value(item.count, symbols, "count", quoted(item, 60)), body, summary))
         else:
-            nodes.append((2, [_compile(branch, symbols) for branch in cast(Parallel, item).branches]))
+            branches = [_compile(branch, symbols) for branch in cast(Parallel, item).branches]
+            node = (2, branches, None)
+            nodes.append((2, branches, _constant([node], item)))
     return nodes
+
+
+def _constant(nodes: list[tuple], item: object) -> tuple[int, int, bool] | None:
+    if getattr(item, "free_symbols", True):
+        return None
+    span, jump, _, ok = _fold(nodes, (), None, None)
+    return span, jump, ok
 
 
 def _compile_cost(network: Network, symbols: list[sympy.Symbol], area: bool, axes: int) -> list[tuple]:
@@ -228,7 +241,15 @@ def _cost(nodes: list[tuple], values: tuple) -> int:
 
 
 def _layer(node: tuple, values: tuple) -> tuple[int, int, int, int]:
-    kernel, stride, padding, dilation = (_get(node[i], values) for i in range(1, 5))
+    kernel, stride, padding, dilation = node[1], node[2], node[3], node[4]
+    if type(kernel) is not int:
+        kernel = kernel(values)
+    if type(stride) is not int:
+        stride = stride(values)
+    if type(padding) is not int:
+        padding = padding(values)
+    if type(dilation) is not int:
+        dilation = dilation(values)
     if kernel < 1 or stride < 1 or dilation < 1 or padding < 0:
         raise _Invalid(f"{node[5]} gets kernel {kernel}, stride {stride}, padding {padding}, dilation {dilation}")
     return dilation * (kernel - 1) + 1, stride, padding, kernel
@@ -260,7 +281,10 @@ def _fold(nodes: list[tuple], values: tuple, cap: int | None, size: int | None) 
                 raise _Invalid(f"the count of a repeated block is {count}")
             if count == 0:
                 continue
-            body_span, body_jump, _, body_ok = _fold(node[2], values, cap, None)
+            if node[3] is not None:
+                body_span, body_jump, body_ok = node[3]
+            else:
+                body_span, body_jump, _, body_ok = _fold(node[2], values, cap, None)
             ok = ok and body_ok
             block_span, block_jump = _repeated(body_span, body_jump, count, cap)
             span += jump * block_span
@@ -268,6 +292,11 @@ def _fold(nodes: list[tuple], values: tuple, cap: int | None, size: int | None) 
             if size is not None:
                 size, size_ok = _repeated_size(node[2], values, count, body_jump, size)
                 ok = ok and size_ok
+        elif node[2] is not None and size is None:
+            branch_span, branch_jump, branch_ok = node[2]
+            ok = ok and branch_ok
+            span += jump * branch_span
+            jump *= branch_jump
         else:
             results = [_fold(branch, values, cap, size) for branch in node[1]]
             jumps = {result[1] for result in results}
@@ -365,16 +394,24 @@ def _centres(nodes: list[tuple], values: tuple) -> tuple[int, int, int, bool]:
 
 # -- classification ---------------------------------------------------------------------------------------------
 
+def _layers_of(item: object) -> tuple[Layer, ...]:
+    """The layers of a layer or of a layer with values per axis (one per axis); none for other items."""
+    if type(item) is AxesLayer:
+        return item.axes
+    return (item,) if type(item) is Layer else ()
+
+
 def _expands(network: Network) -> bool:
     """Whether a block might widen its input (some layer with ``2p > k' - 1``, or a symbolic padding)."""
     for item in network.items:
-        layers = item.axes if type(item) is AxesLayer else (item,) if type(item) is Layer else ()
+        layers = _layers_of(item)
         for layer in layers:
-            if layer.padding == 0:
+            padding, kernel, dilation = layer.padding, layer.kernel, layer.dilation
+            if padding == 0:
                 continue
-            if not all(type(v) is int for v in (layer.padding, layer.kernel, layer.dilation)):
+            if type(padding) is not int or type(kernel) is not int or type(dilation) is not int:
                 return True
-            if 2 * layer.padding > layer.dilation * (layer.kernel - 1):
+            if 2 * padding > dilation * (kernel - 1):
                 return True
         if type(item) is Repeat and _expands(item.body):
             return True
@@ -398,7 +435,7 @@ def _classify(network: Network, sizes: bool) -> set[sympy.Symbol]:
     def walk(net: Network, in_branch: bool) -> None:
         for item in net.items:
             if type(item) in (Layer, AxesLayer):
-                for layer in (item.axes if type(item) is AxesLayer else (item,)):
+                for layer in _layers_of(item):
                     if not layer.is_plain:
                         raise SymrfError(f"design covers conv and pool layers with explicit symmetric padding, "
                                          f"repeated blocks and parallel paths; {quoted(layer, 60)} is not one")
@@ -427,7 +464,7 @@ def _positive_symbols(network: Network) -> set[sympy.Symbol]:
             for branch in item.branches:
                 found |= _positive_symbols(branch)
         else:
-            for layer in (item.axes if type(item) is AxesLayer else (item,)):
+            for layer in _layers_of(item):
                 for value in (layer.kernel, layer.stride, layer.dilation):
                     if isinstance(value, sympy.Expr):
                         found |= value.free_symbols
@@ -617,7 +654,11 @@ class _Search:
             values = self.at(self.base, assigned, [value])
             if not problem.checks:  # every value with the same cost is a tie: counted by bisection
                 cost = e.cost
-                top = _greatest(lambda v: evaluate(v).cost == cost and problem.within(evaluate(v)), value, high)
+
+                def tied(v: int, cost: int = cost) -> bool:
+                    return evaluate(v).cost == cost and problem.within(evaluate(v))
+
+                top = _greatest(tied, value, high)
                 self.record(values, cost, top - value + 1, position)
                 return
             if problem.checked(values, e):
@@ -749,7 +790,7 @@ def design(network: Network | str | list, target: object, ranges: Mapping[str, o
                 high[j] = _default_bound(problem, base, free, low, j, names[i])
         for j, i in enumerate(free):
             shown_ranges[names[i]] = (low[j], max(high[j], shown_ranges.get(names[i], (0, 0))[1]))
-        for i, value in zip(fixed, combination):
+        for i in fixed:
             shown_ranges[names[i]] = given[names[i]]
         top = list(base)
         for j, i in enumerate(free):
