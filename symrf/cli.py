@@ -538,6 +538,46 @@ def solve_command(
         echo(str(solution))
 
 
+class Cost(str, Enum):
+    layers = "layers"
+    kernel_area = "kernel-area"
+
+
+@app.command("design")
+@user_errors
+def design_command(
+    spec: SpecArgument,
+    target: Annotated[str, typer.Option("--target", "-t", help="The RF to reach on every axis.",
+                                        show_default=False)],
+    ranges: Annotated[str | None, typer.Option(
+        "--range", help="Ranges of the symbols, such as n1=1..20,k=3..7 (k=5 fixes k). Default: from 1 to the least "
+        "value at which the symbol alone reaches the target (no cheaper assignment lies above it); symbols in "
+        "paddings or inside parallel paths, and every symbol with --aligned, need a range.")] = None,
+    minimize: Annotated[Cost, typer.Option("--minimize", help="The cost: the number of layers of the unrolled "
+                                           "network, or the sum of the layers' kernel areas.")] = Cost.layers,
+    max_jump: Annotated[int | None, typer.Option("--max-jump", help="The largest jump allowed on every axis.")] = None,
+    input_size: Annotated[int | None, typer.Option("--input-size", "-n", help="An input size: every output must "
+                                                   "be non-empty, merged paths of equal sizes.")] = None,
+    min_output: Annotated[int | None, typer.Option("--min-output", help="With --input-size: the least output "
+                                                   "size on every axis.")] = None,
+    aligned: Annotated[bool, typer.Option("--aligned", help="Every merge must be aligned.")] = False,
+    pareto: Annotated[bool, typer.Option("--pareto", help="Also the Pareto front of cost against RF (it "
+                                         "enumerates the feasible assignments: small ranges only).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help='One JSON object: {"solutions": [{"values", "rf", '
+                                          '"jump", "cost"}, ...], "count"} (and "pareto").')] = False,
+) -> None:
+    """The cheapest assignments of the spec's symbols within their ranges whose RF reaches --target, under the
+    jump, output-size and alignment constraints, found exactly by a monotone branch and bound (see docs/design.md).
+
+    Example: symrf design "conv(3), n * [conv(3)], pool(2, 2), m * [conv(3)]" --target 20 --range n=1..10,m=1..10
+    """
+    from .searching import design
+
+    result = design(parse(read_spec(spec)), target, ranges, minimize=minimize.value, max_jump=max_jump,
+                    input_size=input_size, min_output=min_output, aligned=aligned, pareto=pareto)
+    echo(json.dumps(result.to_json(), indent=2) if as_json else str(result))
+
+
 @app.command("input")
 @user_errors
 def input_command(

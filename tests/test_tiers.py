@@ -34,7 +34,7 @@ TIERS = {
     "symrf.solving": 4, "symrf.input_size": 4, "symrf.effective": 4,
     # 5: entry points
     "symrf.dispatch": 5, "symrf.zoo": 5, "symrf.models": 5, "symrf.cli": 5, "symrf.__main__": 5, "symrf": 5,
-    "symrf.measured": 5, "symrf.plots": 5,
+    "symrf.measured": 5, "symrf.plots": 5, "symrf.searching": 5,
 }
 ENTRY_POINTS = 5
 

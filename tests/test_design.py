@@ -1,0 +1,206 @@
+"""symrf.design against a brute-force enumeration of the whole box with symrf.analyze (no pruning, no monotonicity),
+the large-box case, the JSON shape and the errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from itertools import product
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import symrf
+from symrf import SymrfError, analyze, parse
+from symrf.cli import app
+from symrf.searching import design
+
+runner = CliRunner()
+
+
+def brute(spec, target, ranges, minimize="layers", max_jump=None, input_size=None, min_output=None, aligned=False):
+    """Every assignment of the box, analysed by symrf.analyze on the substituted network: feasible ones with
+    (cost, smallest RF), the optimal ones and the Pareto front."""
+    network = parse(spec)
+    symbols = sorted(network.free_symbols, key=lambda s: s.name)
+    names = [s.name for s in symbols]
+    feasible = {}
+    for values in product(*(range(ranges[n][0], ranges[n][1] + 1) for n in names)):
+        concrete = network.xreplace(dict(zip(symbols, values)))
+        try:
+            a = analyze(concrete, input_size)
+            rf, jump, size = (tuple(x) if isinstance(x, tuple) else (x,) for x in (a.rf, a.jump, a.size))
+        except SymrfError:
+            continue
+        if min(rf) < target or (max_jump is not None and max(jump) > max_jump):
+            continue
+        if input_size is not None and min(size) < (min_output or 1):
+            continue
+        if aligned and not a.aligned:
+            continue
+        feasible[values] = (cost_of(concrete, minimize, network.axis_count), min(rf))
+    if not feasible:
+        return names, feasible, set(), set()
+    best = min(c for c, _ in feasible.values())
+    optimal = {v for v, (c, _) in feasible.items() if c == best}
+    front = set()
+    for v, (c, r) in feasible.items():
+        if not any((c2 <= c and r2 >= r and (c2, r2) != (c, r)) for c2, r2 in feasible.values()):
+            front.add(v)
+    return names, feasible, optimal, front
+
+
+def cost_of(network, minimize, axes):
+    """The cost of a numeric network, unrolled by hand (repeats expanded with their integer counts)."""
+    total = 0
+    for item in network.items:
+        if isinstance(item, symrf.Layer):
+            total += item.kernel ** axes if minimize == "kernel-area" else 1
+        elif isinstance(item, symrf.Repeat):
+            total += item.count * cost_of(item.body, minimize, axes)
+        elif hasattr(item, "branches"):
+            total += sum(cost_of(branch, minimize, axes) for branch in item.branches)
+        else:  # values per axis
+            product_ = 1
+            for layer in item.axes:
+                product_ *= layer.kernel
+            total += product_ if minimize == "kernel-area" else 1
+    return total
+
+
+def check(spec, target, ranges, **options):
+    names, feasible, optimal, front = brute(spec, target, ranges, **{k: v for k, v in options.items()
+                                                                       if k != "pareto"})
+    if not optimal:
+        with pytest.raises(SymrfError):
+            design(spec, target, ranges, pareto=True, **options)
+        return
+    d = design(spec, target, ranges, pareto=True, **options)
+    assert d.count == len(optimal)
+    listed = {tuple(p.values[n] for n in names) for p in d.solutions}
+    assert listed == set(sorted(optimal)[:len(listed)]) and len(listed) == min(len(optimal), 20)
+    for point in d.solutions:
+        values = tuple(point.values[n] for n in names)
+        assert feasible[values][0] == point.cost
+        a = analyze(parse(spec).xreplace({symrf.symbol(n): v for n, v in point.values.items()}))
+        assert point.rf == a.rf and point.jump == a.jump
+    assert {tuple(p.values[n] for n in names) for p in d.pareto} == front
+
+
+SPECS = [
+    ("conv(3), n * [conv(3)], pool(2, 2), m * [conv(3)]", {"n": (1, 6), "m": (1, 6)}),
+    ("conv(k), pool(2, 2), n * [conv(3)]", {"k": (1, 7), "n": (0, 5)}),
+    ("conv(k, s), n * [residual([conv(3, p=1), conv(3, p=1)])]", {"k": (1, 5), "s": (1, 3), "n": (1, 4)}),
+    ("conv(3, p=p), parallel([conv(3, p=1)], [conv(k, p=1)]), n * [conv(3, 2, p=1)]",
+     {"p": (0, 2), "k": (1, 5), "n": (1, 3)}),
+    ("conv((k, 3)), n * [conv(3, 2)], conv((1, m))", {"k": (1, 6), "n": (1, 3), "m": (1, 4)}),
+    ("n * [m * [conv(3)], pool(2, 2)]", {"n": (1, 4), "m": (1, 4)}),
+    ("conv(7, 2, p=3), n * [residual([conv(k, p=1)])], conv(3, d=d)", {"n": (1, 4), "k": (1, 5), "d": (1, 3)}),
+]
+
+
+@pytest.mark.parametrize(("spec", "ranges"), SPECS)
+@pytest.mark.parametrize("minimize", ["layers", "kernel-area"])
+def test_design_equals_brute_force(spec, ranges, minimize):
+    for target in (5, 12, 30, 70):
+        check(spec, target, ranges, minimize=minimize)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_design_equals_brute_force_with_constraints(data):
+    spec, ranges = data.draw(st.sampled_from(SPECS))
+    options = {
+        "minimize": data.draw(st.sampled_from(["layers", "kernel-area"])),
+        "max_jump": data.draw(st.sampled_from([None, 1, 2, 4, 8])),
+        "aligned": data.draw(st.booleans()),
+    }
+    if data.draw(st.booleans()):
+        options["input_size"] = data.draw(st.integers(8, 64))
+        options["min_output"] = data.draw(st.sampled_from([None, 1, 2, 5]))
+    check(spec, data.draw(st.integers(1, 80)), ranges, **options)
+
+
+LARGE = ("conv(7, p=3), n1 * [conv(3)], pool(2, 2), n2 * [residual([conv(3, p=1), conv(3, p=1)])], pool(2, 2), "
+         "n3 * [conv(3, p=1)]")
+
+
+def test_three_symbols_over_ranges_of_a_million():
+    """RF = 1 + 6 + 2 n1 + 1 + 8 n2 + 2 + 8 n3 (jump 4 after the pools) and layers = 3 + n1 + 2 n2 + n3: n3 buys 8
+    pixels per layer, n2 4, n1 2, so the cheapest keeps n1 = n2 = 1 and takes n3 = ceil((2000 - 18)/8) = 248 (RF 2004,
+    cost 254); a trade of one n3 for n1 or n2 loses 4 or 6 pixels of the 4 spare, so the optimum is unique. The same
+    answer comes from the brute force over a box around it (the formulas give every other point's cost)."""
+    started = time.perf_counter()
+    d = design(LARGE, 2000, {n: (1, 10**6) for n in ("n1", "n2", "n3")}, max_jump=4, input_size=224, min_output=7)
+    elapsed = time.perf_counter() - started
+    assert [(p.values, p.rf, p.jump, p.cost) for p in d.solutions] == [({"n1": 1, "n2": 1, "n3": 248}, 2004, 4, 254)]
+    assert d.count == 1
+    assert elapsed < 30  # the benchmark's target is 5 s on a quiet machine; the suite runs beside other work
+    rf = {(a, b, c): 10 + 2 * a + 8 * b + 8 * c for a in range(1, 60) for b in range(1, 60) for c in range(1, 300)}
+    feasible = {v: 3 + v[0] + 2 * v[1] + v[2] for v, r in rf.items() if r >= 2000 and (224 - 2 * v[0]) // 4 >= 7}
+    best = min(feasible.values())
+    assert best == 254 and [v for v, c in feasible.items() if c == best] == [(1, 1, 248)]
+    assert analyze(parse(LARGE.replace("n1", "1").replace("n2", "1").replace("n3", "248")), 224).size >= 7
+
+
+def test_default_ranges():
+    """k alone (n = 1) reaches 9 at k = 7, n alone (k = 1) at n = 4: those are the default upper bounds."""
+    d = design("conv(k), n * [conv(3)]", 9, minimize="kernel-area")
+    assert d.ranges == {"k": (1, 7), "n": (1, 4)}
+    assert [(p.values, p.cost) for p in d.solutions] == [({"k": 7, "n": 1}, 10)]
+    with pytest.raises(SymrfError, match="give a range for n"):  # n alone (k = 1) never widens the field
+        design("n * [conv(k)]", 9)
+
+
+def test_ties_are_counted():
+    d = design("n * [conv(3, s)], conv(3)", 5, {"n": (1, 3), "s": (1, 400)})  # n = 1 and any s >= 1: RF 1 + 2 + 2s
+    assert d.count == 400 and len(d.solutions) == 20 and d.solutions[0].values == {"n": 1, "s": 1}
+    assert "and 380 more" in str(d)
+
+
+def test_json_shape():
+    result = runner.invoke(app, ["design", "conv(3), n * [conv(3)], pool(2, 2), m * [conv(3)]", "--target", "20",
+                                 "--range", "n=1..4,m=1..4", "--pareto", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"solutions", "count", "pareto"}
+    assert data["solutions"] == [{"values": {"m": 3, "n": 2}, "rf": 20, "jump": 2, "cost": 7},
+                                 {"values": {"m": 4, "n": 1}, "rf": 22, "jump": 2, "cost": 7}]
+    costs = [p["cost"] for p in data["pareto"]]
+    assert costs == sorted(costs)
+    per_axis = json.loads(runner.invoke(app, ["design", "conv((3, 5)), n * [conv(3)]", "-t", "9", "--json"]).output)
+    assert per_axis["solutions"] == [{"values": {"n": 3}, "rf": [9, 11], "jump": [1, 1], "cost": 4}]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["n * [conv(3)]", "-t", "9", "--range", "n=5..2"], "empty: 5..2"),
+    (["n * [conv(3)]", "-t", "9", "--range", "n=1-5"], "cannot read the range"),
+    (["n * [conv(3)]", "-t", "9", "--range", "q=1..5"], "no symbol 'q'"),
+    (["n * [conv(3)]", "-t", "99", "--range", "n=1..5"], "not reached within the ranges: the largest RF is 11"),
+    (["n * [conv(3)]", "-t", "9", "--min-output", "3"], "needs --input-size"),
+    (["conv(3, p=p), n * [conv(3)]", "-t", "9", "--range", "p=0..100000"], "limit is 10,000"),
+    (["conv(3, p=p), n * [conv(3)]", "-t", "9"], "give a range for p"),
+    (["n * [conv(3)]", "-t", "9", "--max-jump", "0"], "positive integer"),
+    (["n * [conv(3)], m * [conv(3, 2)]", "-t", "9", "--range", "n=1..3,m=1..3", "--max-jump", "1"],
+     "no assignment within the ranges meets all the constraints"),
+])
+def test_errors_are_one_line(args, message):
+    result = runner.invoke(app, ["design", *args])
+    assert result.exit_code == 2
+    assert message in result.output and result.output.count("\n") == 1, result.output
+
+
+def test_symbols_that_are_not_monotone_are_enumerated():
+    check("conv(3, p=p), residual([conv(k, p=p)]), n * [conv(3)]", 9, {"p": (0, 2), "k": (1, 5), "n": (1, 4)},
+          input_size=12)
+
+
+def test_import_symrf_leaves_the_search_unloaded():
+    code = ("import sys, symrf; print('symrf.searching' in sys.modules); _ = symrf.design; "
+            "print('symrf.searching' in sys.modules, callable(symrf.design))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["False", "True", "True"], result.stderr
