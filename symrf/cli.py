@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from functools import wraps
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import typer
 from typer.core import TyperGroup
@@ -523,7 +523,7 @@ def solve_command(
         if unknown not in family.counts:
             fail(f"--for: the {zoo_model} family has no count {quoted(unknown)}; its counts are "
                  f"{', '.join(family.counts)}")
-        network: object = family.network
+        network: Any = family.network
         given = {**{name: value for name, value in family.counts.items() if name != unknown}, **given}
     elif spec is None:
         fail("missing argument SPEC: give a spec, a file, or --zoo NAME (see symrf solve --help)")
