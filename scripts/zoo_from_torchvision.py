@@ -38,7 +38,7 @@ from torchvision.ops.misc import SqueezeExcitation
 
 import symrf
 from symrf.dag import Graph
-from symrf.graphfile import write_graph
+from symrf.graphfile import load_graph, write_graph
 
 ZOO = Path(__file__).resolve().parent.parent / "symrf" / "zoo"
 
@@ -257,7 +257,7 @@ def measure(model: nn.Module, layers: tuple[str, ...], height: int, width: int) 
 # -- the files ---------------------------------------------------------------------------------------------------
 
 
-def entry(name: str, family: Family, measure_it: bool) -> str:
+def entry(name: str, family: Family, measure_it: bool, kept: tuple = ()) -> str:
     size, weights = crop_size(name)
     model = build(name, meta=not measure_it)
     endpoints = _squeezenet(name) if family.module == "squeezenet" else family.endpoints
@@ -282,7 +282,9 @@ def entry(name: str, family: Family, measure_it: bool) -> str:
                      "the local paths")
     metadata["notes"] = "; ".join(notes)
     layers = (*endpoints, family.final)
-    if measure_it:
+    if measure_it and kept:
+        metadata["measured"] = [dict(m) for m in kept]
+    elif measure_it:
         rows = [analysis.layer(layer) for layer in layers]
         widest = max(int(row.rf_local[1]) + 4 * int(row.jump[1]) for row in rows)
         width = -(-(widest + 64) // 32) * 32
@@ -305,13 +307,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("names", nargs="*", help="torchvision builders (default: every one)")
     parser.add_argument("--no-measure", action="store_true", help="write the entries without measuring")
+    parser.add_argument("--keep-measured", action="store_true",
+                        help="keep the measurements of the existing files instead of measuring again")
     args = parser.parse_args()
     chosen = [(n, f) for n, f in builders() if not args.names or n in args.names]
     for name, family_name in chosen:
         family = FAMILIES[family_name]
         started = time.time()
-        text = entry(name, family, name in family.measured and not args.no_measure)
         path = ZOO / f"{RENAMED.get(name, name)}.toml"
+        kept = load_graph(path).measured if args.keep_measured and path.exists() else ()
+        text = entry(name, family, name in family.measured and not args.no_measure, kept)
         path.write_text(text, encoding="utf-8")
         print(f"{path.name}: {len(text):,} characters, {time.time() - started:.1f} s", file=sys.stderr)
 

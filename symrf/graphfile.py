@@ -367,25 +367,22 @@ def _simple(node: GraphNode) -> bool:
 
 
 def _chains(graph: Graph) -> list[tuple[str, tuple, tuple[str, ...], tuple[str, ...]]]:
-    """The nodes to write: (name, items, inputs, context), chains of simple nodes joined into one node of named
-    layers named after its last layer."""
+    """The nodes to write: (name, items, inputs, context), chains of simple nodes that follow each other joined into
+    one node of named layers named after its last layer."""
     readers: dict[str, int] = {graph.output: 1}  # type: ignore[dict-item]
     for node in graph.nodes:
         for source in node.sources:
             readers[source] = readers.get(source, 0) + 1
     written: list[list] = []
-    where: dict[str, int] = {}
     for node in graph.nodes:
-        head = where.get(node.inputs[0]) if len(node.inputs) == 1 and not node.context else None
-        if head is not None and _simple(node) and readers.get(node.inputs[0]) == 1 and written[head][4]:
-            chain = written[head]
-            chain[0] = node.name
-            chain[1].append(node)
+        last = written[-1] if written else [None, [None], (), (), False]
+        follows = len(node.inputs) == 1 and not node.context and getattr(last[1][-1], "name", None) == node.inputs[0]
+        if follows and _simple(node) and readers.get(node.inputs[0]) == 1 and last[4]:  # rows keep their order
+            last[0] = node.name
+            last[1].append(node)
         else:
-            head = len(written)
             joinable = _simple(node) and len(node.inputs) == 1 and not node.context
             written.append([node.name, [node], node.inputs, node.context, joinable])
-        where[node.name] = head
     out = []
     for name, members, inputs, context, _ in written:
         if len(members) == 1:
