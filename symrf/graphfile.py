@@ -45,6 +45,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import sympy
 
@@ -373,24 +374,26 @@ def _chains(graph: Graph) -> list[tuple[str, tuple, tuple[str, ...], tuple[str, 
     for node in graph.nodes:
         for source in node.sources:
             readers[source] = readers.get(source, 0) + 1
-    written: list[list] = []
+    chains: list[list[GraphNode]] = []  # each joined chain, in the order of the graph's nodes
     for node in graph.nodes:
-        last = written[-1] if written else [None, [None], (), (), False]
-        follows = len(node.inputs) == 1 and not node.context and getattr(last[1][-1], "name", None) == node.inputs[0]
-        if follows and _simple(node) and readers.get(node.inputs[0]) == 1 and last[4]:  # rows keep their order
-            last[0] = node.name
-            last[1].append(node)
+        last = chains[-1] if chains else None
+        if (last is not None and _simple(node) and node.inputs == (last[-1].name,) and not node.context
+                and readers.get(last[-1].name) == 1 and _joinable(last[0])):  # rows keep their order
+            last.append(node)
         else:
-            joinable = _simple(node) and len(node.inputs) == 1 and not node.context
-            written.append([node.name, [node], node.inputs, node.context, joinable])
+            chains.append([node])
     out = []
-    for name, members, inputs, context, _ in written:
-        if len(members) == 1:
-            items = members[0].op.items
+    for chain in chains:
+        if len(chain) == 1:
+            items = chain[0].op.items
         else:
-            items = tuple(replace(member.op.items[0], name=member.name) for member in members)
-        out.append((name, items, inputs, context))
+            items = tuple(replace(cast("Layer | AxesLayer", member.op.items[0]), name=member.name) for member in chain)
+        out.append((chain[-1].name, items, chain[0].inputs, chain[0].context))
     return out
+
+
+def _joinable(head: GraphNode) -> bool:
+    return _simple(head) and len(head.inputs) == 1 and not head.context
 
 
 def _square(graph: Graph) -> bool:
