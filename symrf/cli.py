@@ -665,6 +665,9 @@ def zoo_command(
             echo(tables.zoo_markdown(rows))
         else:
             tables.show_table(list(tables.ZOO_HEADINGS), tables.zoo_cells(rows), left=("model", "final layer"))
+            note = tables.zoo_note(rows)
+            if note:
+                echo(note)
         return
     model = zoo.get(name)
     analysis = zoo.analysis(name, size)
@@ -677,6 +680,9 @@ def zoo_command(
             analysis.input_size
         echo(f"{model.name}: {model.description} (input {shown_size})")
         echo(f"source: {model.source}")
+        if model.reports == "rf_local":
+            echo("values: rf_local, the RF of the local paths (the zoo's table gives it); through its "
+                 "squeeze-and-excitation gates every feature reads the whole input (rf)")
     report(analysis, style, paths=paths, title=model.name if style == "text" else None)
 
 

@@ -83,7 +83,8 @@ class Graph:
     output: str | None = None
     labels: Mapping[str, str] | None = field(default=None, repr=False, compare=False)  # names in messages
     #: Other names for nodes (an imported model's container paths, such as ``layer3``, name the node of the
-    #: container's output): ``analysis.layer(alias)`` gives that node's row.
+    #: container's output): ``analysis.layer(alias)`` gives that node's row. A target may also be the name of a
+    #: named layer inside a node (a graph file's node with several layers).
     aliases: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -97,7 +98,8 @@ class Graph:
             raise SymrfError(f"the output {quoted(output)} is not a node of the graph")
         object.__setattr__(self, "output", output)
         if self.aliases:
-            names = {node.name for node in nodes}
+            names = {node.name for node in nodes} | {
+                getattr(item, "name", None) for node in nodes for item in node.op.items} - {None}
             for alias, target in self.aliases.items():
                 if target not in names:
                     raise SymrfError(f"the alias {quoted(alias)} names {quoted(target)}, which is not a node")

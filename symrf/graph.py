@@ -349,8 +349,13 @@ def _lower_graph(graph: Graph) -> _Plan:
         where[node.name] = end
     output = cast(str, graph.output)  # Graph.__post_init__ names the output node
     plan.aliases[output] = where[output]
+    rows: dict[str, int] | None = None
     for alias, target in (graph.aliases or {}).items():
-        plan.aliases.setdefault(alias, where[target])
+        if target not in where:  # a named layer inside a node (Graph.__post_init__ checked that it exists)
+            rows = rows if rows is not None else {name: index for index, name in enumerate(plan.names)}
+            plan.aliases.setdefault(alias, rows[target])
+        else:
+            plan.aliases.setdefault(alias, where[target])
     return plan
 
 

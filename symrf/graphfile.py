@@ -20,8 +20,16 @@ optional. A node merges its inputs (when it has several: their outputs are added
     inputs = ["body", "stem"]
 
 ``input`` names the network's input; ``output`` (default: the last node) names the node whose receptive field is
-reported. Errors name the node and the line of its ``[[node]]`` header: duplicate names, unknown inputs, cycles,
-bad layers (with the column inside the node's ``layers``), unknown keys.
+reported. A node's ``context`` lists nodes whose output reaches it as global context (an excitation gate:
+:attr:`GraphNode.context <symrf.dag.GraphNode.context>`); the table ``[aliases]`` gives other names for nodes or
+named layers (an imported model's container paths: ``"layer3" = "layer3.1.add"``). ``reports = "rf_local"`` says
+that the file's values are those of the local paths (a model with excitation gates), ``[[measured]]`` holds
+values measured elsewhere (one table per layer), ``unmeasured`` says why there are none. Errors name the node and
+the line of its ``[[node]]`` header: duplicate names, unknown inputs, cycles, bad layers (with the column inside
+the node's ``layers``), unknown keys.
+
+:func:`write_graph` is the inverse of :func:`read_graph`: it writes a graph (an imported model) as TOML, a chain
+of single-input nodes as one node of named layers.
 
 >>> g = read_graph('[[node]]\\nname = "a"\\nlayers = "conv(3, p=1)"\\n[[node]]\\nname = "b"\\ninputs = ["a", "input"]')
 >>> analyze(g).rf, analyze(g).aligned
@@ -30,24 +38,33 @@ bad layers (with the column inside the node's ``layers``), unknown keys.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
+from typing import cast
+
+import sympy
 
 from .dag import INPUT, Graph, GraphNode
 from .errors import SpecError, SymrfError, quoted, shorten
+from .layers import AxesLayer, Layer
 from .naming import name_problem
 from .network import Network
 from .spec import PATH_SHOWN, parse, read_text
 
-__all__ = ["GraphSpec", "load_graph", "read_graph"]
+__all__ = ["GraphSpec", "dump", "load_graph", "read_graph", "write_graph"]
 
 #: Keys a graph file may have at the top level, and in each node.
 TOP_KEYS = frozenset({"name", "description", "source", "input_size", "output", "spec", "node", "nodes",
-                      "published", "final_layer", "notes", "family"})
-NODE_KEYS = frozenset({"name", "layers", "inputs"})
+                      "published", "final_layer", "notes", "aliases", "reports", "measured", "unmeasured",
+                      "endpoints", "family"})
+NODE_KEYS = frozenset({"name", "layers", "inputs", "context"})
+#: What ``reports`` may say: the values are those of every path (``rf``) or of the local paths (``rf_local``).
+REPORTS = ("rf", "rf_local")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -62,6 +79,13 @@ class GraphSpec:
     published: Mapping[str, object] | None = None
     final_layer: str | None = None
     path: str | None = None
+    #: ``"rf_local"`` when the file's values are those of the local paths (a model with excitation gates).
+    reports: str | None = None
+    #: Values measured elsewhere, one mapping per layer (``layer``, ``rf``, ``jump``, ``start``, how).
+    measured: tuple[Mapping[str, object], ...] = ()
+    unmeasured: str | None = None
+    #: Layers that end the model's stages (names of rows or aliases).
+    endpoints: tuple[str, ...] = ()
 
 
 def load_graph(path: str | os.PathLike) -> GraphSpec:
@@ -99,10 +123,19 @@ def read_graph(text: str, kind: str = "toml", where: str | None = None) -> Graph
         if "output" in data:
             raise SymrfError(f"{label}'output' names a node; a file with a 'spec' has none")
     else:
-        network = _graph(nodes, data.get("output"), _node_lines(text, kind), label)
+        network = _graph(nodes, data.get("output"), _node_lines(text, kind), label, data.get("aliases"))
+    if "aliases" in data and nodes is None:
+        raise SymrfError(f"{label}'aliases' name nodes; a file with a 'spec' has none")
     published = data.get("published")
     if published is not None and not isinstance(published, dict):
         raise SymrfError(f"{label}'published' is a table of reference values")
+    reports = _optional(data, "reports", label)
+    if reports is not None and reports not in REPORTS:
+        raise SymrfError(f"{label}'reports' is {' or '.join(map(quoted, REPORTS))}, not {quoted(reports)}")
+    measured = data.get("measured", [])
+    if not isinstance(measured, list) or not all(isinstance(m, dict) and isinstance(m.get("layer"), str)
+                                                 for m in measured):
+        raise SymrfError(f"{label}'measured' is a list of tables ([[measured]]), each with its 'layer'")
     return GraphSpec(
         network,
         _input_size(data.get("input_size"), label),
@@ -112,6 +145,10 @@ def read_graph(text: str, kind: str = "toml", where: str | None = None) -> Graph
         published,
         _optional(data, "final_layer", label),
         where,
+        reports,
+        tuple(measured),
+        _optional(data, "unmeasured", label),
+        _names(data.get("endpoints", []), "endpoints", label),
     )
 
 
@@ -162,6 +199,12 @@ def _string(value: object, key: str, label: str) -> str:
     return value
 
 
+def _names(value: object, key: str, label: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SymrfError(f"{label}{quoted(key)} is a list of layer names")
+    return tuple(value)
+
+
 def _optional(data: dict, key: str, label: str) -> str | None:
     return None if key not in data else _string(data[key], key, label)
 
@@ -178,7 +221,7 @@ def _input_size(value: object, label: str) -> object:
     return value
 
 
-def _graph(nodes: object, output: object, lines: list[int | None], label: str):
+def _graph(nodes: object, output: object, lines: list[int | None], label: str, aliases: object = None):
 
     if not isinstance(nodes, list) or not nodes:
         raise SymrfError(f"{label}the nodes must be a non-empty list of tables")
@@ -211,6 +254,11 @@ def _graph(nodes: object, output: object, lines: list[int | None], label: str):
             inputs = [inputs]
         if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) for i in inputs):
             raise SymrfError(f"{where}: 'inputs' is a non-empty list of node names")
+        context = node.get("context", [])
+        if isinstance(context, str):
+            context = [context]
+        if not isinstance(context, list) or not all(isinstance(i, str) for i in context):
+            raise SymrfError(f"{where}: 'context' is a list of node names")
         layers = node.get("layers", "")
         text = _string(layers, "layers", f"{where}: ")
         try:
@@ -219,10 +267,13 @@ def _graph(nodes: object, output: object, lines: list[int | None], label: str):
             message = re.sub(r" \(at (line \d+, )?column \d+\)$", "", str(exc))
             at = f" (at column {exc.column} of its layers)" if exc.column is not None else ""
             raise SymrfError(f"{where}: {message}{at}") from None
-        built.append(GraphNode(name, op, tuple(inputs)))
+        try:
+            built.append(GraphNode(name, op, tuple(inputs), tuple(context)))
+        except SymrfError as exc:
+            raise SymrfError(f"{where}: {exc}") from None
     names = {node.name for node in built}
     for number, node in enumerate(built, start=1):
-        for source in node.inputs:
+        for source in node.sources:
             if source != INPUT and source not in names:
                 line = lines[number - 1] if number - 1 < len(lines) else None
                 at = f" (line {line})" if line else ""
@@ -231,8 +282,153 @@ def _graph(nodes: object, output: object, lines: list[int | None], label: str):
         output = _string(output, "output", label)
         if output not in names:
             raise SymrfError(f"{label}the output {quoted(output)} is not a node")
+    if aliases is not None and (not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values())):
+        raise SymrfError(f"{label}'aliases' is a table of names: \"other name\" = \"node or layer\"")
     located = {node.name: f"{node.name} (line {lines[i]})" for i, node in enumerate(built) if i < len(lines)}
     try:
-        return Graph(tuple(built), output, located)
+        return Graph(tuple(built), output, located, aliases or None)
     except SymrfError as exc:
         raise SymrfError(f"{label}{exc}") from None
+
+
+# -- writing -----------------------------------------------------------------------------------------------------
+
+
+def write_graph(graph: Graph | GraphSpec, *, header: str = "", one_axis: bool = False, **metadata: object) -> str:
+    """``graph`` as a TOML graph file that :func:`read_graph` reads back into a graph that analyses alike.
+
+    ``graph`` is a :class:`~symrf.dag.Graph` (or a :class:`GraphSpec` holding one, whose metadata are written
+    unless given). ``metadata`` are top-level keys of the file (``name``, ``source``, ``input_size``, ``measured``
+    ...); ``header`` is put first as comment lines. A chain of nodes that each read the one before (and are read
+    by nothing else) becomes one node whose layers keep the nodes' names; nodes' ``context`` and the graph's
+    ``aliases`` are kept. ``one_axis=True`` writes a layer with the same values on every axis once, when every
+    layer of the graph is such a layer (a square network, analysed alike along each axis).
+
+    >>> g = read_graph('[[node]]\\nname = "a"\\nlayers = "conv(3)"\\n[[node]]\\nname = "b"\\nlayers = "pool(2)"')
+    >>> print(write_graph(g.network, name="tiny"), end="")
+    name = "tiny"
+    output = "b"
+    <BLANKLINE>
+    [[node]]
+    name = "b"
+    layers = "conv(3, name='a'), pool(2, name='b')"
+    >>> analyze(read_graph(write_graph(g.network))).rf
+    4
+    """
+    if isinstance(graph, GraphSpec):
+        defaults = {"name": graph.name, "description": graph.description, "source": graph.source,
+                    "input_size": graph.input_size, "final_layer": graph.final_layer, "reports": graph.reports,
+                    "published": graph.published, "unmeasured": graph.unmeasured,
+                    "measured": list(graph.measured) or None, "endpoints": list(graph.endpoints) or None}
+        metadata = {**{k: v for k, v in defaults.items() if v is not None}, **metadata}
+        graph = graph.network  # type: ignore[assignment]
+    if not isinstance(graph, Graph):
+        raise SymrfError(f"write_graph() writes a graph of nodes, not {type(graph).__name__}")
+    unknown = sorted(set(metadata) - TOP_KEYS)
+    if unknown or {"spec", "node", "nodes", "output", "aliases"} & set(metadata):
+        bad = unknown[0] if unknown else sorted({"spec", "node", "nodes", "output", "aliases"} & set(metadata))[0]
+        raise SymrfError(f"write_graph(): {quoted(bad)} is not a key it can be given")
+    lines = [f"# {line}".rstrip() for line in header.splitlines()]
+    tables = {key: value for key, value in metadata.items() if _is_tables(value)}
+    for key, value in metadata.items():
+        if value is not None and key not in tables:
+            lines.append(f"{_key(key)} = {_value(value)}")
+    lines.append(f"output = {_value(graph.output)}")
+    for key, rows in tables.items():
+        for row in rows:  # type: ignore[attr-defined]
+            lines += ["", f"[[{_key(key)}]]"] + [f"{_key(k)} = {_value(v)}" for k, v in row.items()]
+    flat = one_axis and _square(graph)
+    previous = INPUT
+    for name, items, inputs, context in _chains(graph):
+        lines += ["", "[[node]]", f"name = {_value(name)}"]
+        if items:
+            shown = [_one_axis(item) if flat else item for item in items]
+            lines.append(f"layers = {_value(', '.join(repr(item) for item in shown))}")
+        if inputs != (previous,):  # the default: the node before
+            lines.append(f"inputs = {_value(list(inputs))}")
+        previous = name
+        if context:
+            lines.append(f"context = {_value(list(context))}")
+    if graph.aliases:
+        lines += ["", "[aliases]"] + [f"{_key(alias)} = {_value(target)}" for alias, target in graph.aliases.items()]
+    return "\n".join(lines) + "\n"
+
+
+def dump(graph: Graph | GraphSpec, path: str | os.PathLike, **options: object) -> None:
+    """Write ``graph`` to the graph file at ``path`` (:func:`write_graph` with ``options``)."""
+    Path(path).write_text(write_graph(graph, **options), encoding="utf-8")  # type: ignore[arg-type]
+
+
+def _simple(node: GraphNode) -> bool:
+    """Whether the node is one layer that the node's name names."""
+    if len(node.op.items) != 1:
+        return False
+    item = node.op.items[0]
+    return isinstance(item, (Layer, AxesLayer)) and item.name in (None, node.name)
+
+
+def _chains(graph: Graph) -> list[tuple[str, tuple, tuple[str, ...], tuple[str, ...]]]:
+    """The nodes to write: (name, items, inputs, context), chains of simple nodes that follow each other joined into
+    one node of named layers named after its last layer."""
+    readers: dict[str, int] = {graph.output: 1}  # type: ignore[dict-item]
+    for node in graph.nodes:
+        for source in node.sources:
+            readers[source] = readers.get(source, 0) + 1
+    chains: list[list[GraphNode]] = []  # each joined chain, in the order of the graph's nodes
+    for node in graph.nodes:
+        last = chains[-1] if chains else None
+        if (last is not None and _simple(node) and node.inputs == (last[-1].name,) and not node.context
+                and readers.get(last[-1].name) == 1 and _joinable(last[0])):  # rows keep their order
+            last.append(node)
+        else:
+            chains.append([node])
+    out = []
+    for chain in chains:
+        if len(chain) == 1:
+            items = chain[0].op.items
+        else:
+            items = tuple(replace(cast("Layer | AxesLayer", member.op.items[0]), name=member.name) for member in chain)
+        out.append((chain[-1].name, items, chain[0].inputs, chain[0].context))
+    return out
+
+
+def _joinable(head: GraphNode) -> bool:
+    return _simple(head) and len(head.inputs) == 1 and not head.context
+
+
+def _square(graph: Graph) -> bool:
+    return all(isinstance(item, Layer) or (isinstance(item, AxesLayer) and len(set(item.axes)) == 1)
+               for node in graph.nodes for item in node.op.items)
+
+
+def _one_axis(item: object) -> object:
+    if isinstance(item, AxesLayer):
+        return replace(item.axes[0], name=item.name)
+    return item
+
+
+def _is_tables(value: object) -> bool:
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
+def _key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+def _value(value: object) -> str:
+    """A TOML value: strings as JSON writes them (a subset of TOML's basic strings), numbers, lists, tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (sympy.Integer, Fraction)) and int(value) == value:
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a symbol or a fraction, as text

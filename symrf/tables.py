@@ -57,6 +57,7 @@ __all__ = [
     "zoo_json",
     "zoo_latex",
     "zoo_markdown",
+    "zoo_note",
 ]
 
 #: Column headings of the text tables; "rf min" is shown only for networks with merges.
@@ -845,22 +846,34 @@ def escape_tex(text: str) -> str:
 # -- the zoo ---------------------------------------------------------------------------------------------------
 
 ZOO_HEADINGS = ("model", "input", "final layer", "rf", "jump", "eff. pad", "aligned")
+#: The mark of a row whose rf is rf_local, and what it means.
+ZOO_LOCAL_MARK = "*"
+ZOO_LOCAL_NOTE = ("* rf_local: the RF of the local paths; through their squeeze-and-excitation gates these models' "
+                  "features read the whole input")
 
 
 def zoo_json(rows: Any) -> list[dict[str, Any]]:
     """The zoo's table (:func:`symrf.zoo.table`) as a list of JSON objects."""
     return [{"model": row.name, "rf": _json(row.rf), "jump": _json(row.jump),
              "effective_padding": _json(row.effective_padding), "input_size": _json(row.input_size),
-             "final_layer": row.final_layer, "aligned": row.aligned, "source": row.source} for row in rows]
+             "final_layer": row.final_layer, "aligned": row.aligned, "source": row.source,
+             **({"rf_is": "rf_local"} if row.local else {})} for row in rows]
+
+
+def zoo_note(rows: Any) -> str | None:
+    """The note under the zoo's table when some row gives ``rf_local``."""
+    return ZOO_LOCAL_NOTE if any(row.local for row in rows) else None
 
 
 def zoo_cells(rows: Any) -> list[list[str]]:
-    return [[row.name, _cell(row.input_size), row.final_layer or "", _cell(row.rf), _cell(row.jump),
+    return [[row.name, _cell(row.input_size), row.final_layer or "",
+             _cell(row.rf) + (ZOO_LOCAL_MARK if row.local else ""), _cell(row.jump),
              _cell(row.effective_padding), {True: "yes", False: "no"}.get(row.aligned, "?")] for row in rows]
 
 
 def zoo_markdown(rows: Any) -> str:
-    return markdown_table(list(ZOO_HEADINGS), zoo_cells(rows))
+    note = zoo_note(rows)
+    return markdown_table(list(ZOO_HEADINGS), zoo_cells(rows)) + (f"\n{note}\n" if note else "")
 
 
 def zoo_latex(rows: Any) -> str:
@@ -868,6 +881,11 @@ def zoo_latex(rows: Any) -> str:
     for row, cells in zip(rows, zoo_cells(rows)):
         shown = [f"\\texttt{{{escape_tex(cells[0])}}}", escape_tex(cells[1]), f"\\texttt{{{escape_tex(cells[2])}}}"]
         shown += [f"${_tex_cell(v)}$" for v in (row.rf, row.jump, row.effective_padding)] + [cells[6]]
+        if row.local:
+            shown[3] = f"${_tex_cell(row.rf)}^{{{ZOO_LOCAL_MARK}}}$"
         lines.append(" & ".join(shown) + " \\\\")
     lines.append("\\end{tabular}")
+    note = zoo_note(rows)
+    if note:
+        lines.append("$^{*}$ " + escape_tex(note.removeprefix("* ")))
     return "\n".join(lines) + "\n"

@@ -132,8 +132,10 @@ def test_the_whole_zoo():
         assert own.aligned is True and not own.warnings, name
         final = own.layer(model.final_layer)
         assert (final.rf, final.jump, final.effective_padding) == (own.rf, own.jump, own.effective_padding), name
+        rf = own.rf_local if model.reports == "rf_local" else own.rf  # squeeze-and-excitation: the local paths
+        assert table[name].local == (model.reports == "rf_local"), name
         assert (table[name].rf, table[name].jump, table[name].effective_padding) == (
-            own.rf, own.jump, own.effective_padding)
+            rf, own.jump, own.effective_padding)
         if model.published:
             assert set(per_axis(own.rf)) == {model.published["rf"]}, name
         if "TF-Slim" not in (model.source or ""):

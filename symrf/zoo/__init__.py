@@ -6,6 +6,9 @@ Araujo, Norris & Sim's table, the published receptive field, jump and effective 
 TF-Slim models are the 19 of their library's pre-computed table (``rf_benchmark``), each with every end-point of
 that table as a named layer; they use TensorFlow's "same" and "valid" padding, so their values depend on the input
 size (224 here).
+The torchvision families (DenseNet, GoogLeNet, Inception v3, SqueezeNet, ShuffleNet V2, MnasNet, EfficientNet,
+RegNet, ConvNeXt, Wide ResNet, ResNeXt) are written by ``scripts/zoo_from_torchvision.py`` from symrf's PyTorch
+importer, with the end-points of their stages and values measured by input gradients (``measured``).
 
 Some models also know their family (:func:`family`): the same architecture with the number of blocks in each stage
 a symbol named after the stage, kept in the file's ``[family]`` table. ``counts`` gives the model's own counts and
@@ -72,14 +75,17 @@ class ZooRow:
     final_layer: str | None
     aligned: bool | None
     source: str | None
+    #: Whether ``rf`` is ``rf_local``, the RF of the local paths (a model with squeeze-and-excitation gates, whose
+    #: features read the whole input through the gates: its file says ``reports = "rf_local"``).
+    local: bool = False
 
 
 @lru_cache(maxsize=1)
 def names() -> tuple[str, ...]:
     """The names of the models, sorted.
 
-    >>> names()[:3]
-    ('alexnet', 'alexnet_v2', 'inception_resnet_v2')
+    >>> names()[:2]
+    ('alexnet', 'alexnet_v2')
     """
     return tuple(sorted(path.stem for path in FOLDER.glob("*.toml")))
 
@@ -107,6 +113,9 @@ def analysis(name: str, input_size: object = None, strict: bool = False):
 def table(input_size: object = None) -> tuple[ZooRow, ...]:
     """Every model's RF, jump and effective padding at its final layer, at its input size (or ``input_size``).
 
+    Models with squeeze-and-excitation gates give ``rf_local`` (``row.local``): through the gates every feature
+    reads the whole input.
+
     >>> [row.rf for row in table() if row.name == "resnet50"]
     [427]
     """
@@ -114,9 +123,10 @@ def table(input_size: object = None) -> tuple[ZooRow, ...]:
     for name in names():
         model = get(name)
         result = analysis(name, input_size)
-        rows.append(ZooRow(name, result.rf, result.jump, result.effective_padding,
+        local = model.reports == "rf_local"
+        rows.append(ZooRow(name, result.rf_local if local else result.rf, result.jump, result.effective_padding,
                            model.input_size if input_size is None else input_size, model.final_layer,
-                           getattr(result, "aligned", True), model.source))
+                           getattr(result, "aligned", True), model.source, local))
     return tuple(rows)
 
 
