@@ -58,7 +58,7 @@ from .errors import SHOWN, EmptyOutputError, LayerError, SymrfError, brief, quot
 from .layers import DOWN_KINDS, UP_KINDS, Layer, Value, as_value
 from .naming import Namer, given_names
 from .network import Network, Parallel, Repeat
-from .segments import Summary, cheap_algebra, expand_if_small, tidy
+from .segments import Summary, cheap_algebra, expand_if_small, expanded_if_small, tidy
 from .symbols import symbol
 
 __all__ = ["Graph", "GraphAnalysis", "GraphNode", "MisalignedError", "PathValues", "PhaseResult"]
@@ -172,12 +172,14 @@ def _equal(a: Value, b: Value) -> bool | None:
     if type(a) is int and type(b) is int:
         return a == b
     difference = sympy.sympify(a) - b
-    expanded = cast(sympy.Expr, expand_if_small(difference))
+    expanded = expanded_if_small(difference)
+    if expanded is None:  # a floor, a Max, or too large to expand (a power such as (2*k + 1)**1000)
+        return None if not difference.is_number else difference == 0
     if expanded == 0:
         return True
-    if expanded is difference and not difference.is_number:
-        return None  # too large to expand (a power such as (2*k + 1)**1000): sympy's assumptions would expand it
-    if expanded.is_number or expanded.is_zero is False:
+    # decided by the expanded form alone: whether the expansion came from sympy's cache or was computed (the same
+    # expression, a new object) must not change the answer (it once did: 1 - 2*s was "unknown" on a first analysis)
+    if cast(sympy.Expr, expanded).is_number or cast(sympy.Expr, expanded).is_zero is False:
         return False
     return None
 

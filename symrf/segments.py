@@ -48,8 +48,8 @@ from .layers import Layer
 from .network import Network, Repeat
 from .symbols import Value, huge_power
 
-__all__ = ["MAX_EXACT_BITS", "Summary", "cheap_algebra", "expand_if_small", "geometric_sum", "is_one", "summarize",
-           "tidy", "unit_condition"]
+__all__ = ["MAX_EXACT_BITS", "Summary", "cheap_algebra", "expand_if_small", "expanded_if_small", "geometric_sum",
+           "is_one", "summarize", "tidy", "unit_condition"]
 
 #: Most bits of an exact intermediate value (a power ``J**n``); beyond it evaluation refuses instead of hanging.
 MAX_EXACT_BITS = 20_000_000
@@ -427,8 +427,22 @@ _DIGITS_LIMIT = 30
 def expand_if_small(expr: Value) -> Value:
     """``sympy.expand(expr)`` when that stays cheap (:func:`cheap_algebra`), else ``expr`` unchanged: a power
     such as ``(2*k + 1)**1000`` expands to a thousand terms with 300-digit coefficients."""
-    if type(expr) is int or not _polynomial_friendly(cast(sympy.Expr, expr)):
+    expanded = expanded_if_small(expr)
+    return expr if expanded is None else expanded
+
+
+def expanded_if_small(expr: Value) -> Value | None:
+    """``sympy.expand(expr)`` when that stays cheap, else None (where :func:`expand_if_small` gives ``expr`` back,
+    which cannot be told from an expression that expanding leaves as it is).
+
+    >>> s = sympy.Symbol("s", positive=True, integer=True)
+    >>> expanded_if_small(1 - 2*s), expanded_if_small(sympy.floor(s / 2)) is None
+    (1 - 2*s, True)
+    """
+    if type(expr) is int:
         return expr
+    if not _polynomial_friendly(cast(sympy.Expr, expr)):
+        return None
     return sympy.expand(expr)
 
 

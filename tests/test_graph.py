@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 
 import pytest
@@ -463,3 +465,18 @@ def test_copies_of_blocks_with_branches_and_per_axis_values_in_the_cli():
     assert last.split()[2:4] == ["15", "9"]  # rf and rf min, as conv7 and merge3 of the unrolled network
     axes = analyze("conv(3), 3 * [conv((3, 5)), pool(2)]")
     assert [(row.name, row.rf) for row in axes.copies("repeat1")][-1] == ("repeat1[3]/pool1", (24, 38))
+
+
+def test_jumps_that_can_never_be_equal_are_an_error_on_the_first_analysis():
+    """2*s is never 1 for a positive integer s. The check once depended on whether sympy's cache already held the
+    expanded difference, so a fresh process gave an RF (5) and a second analysis the error: run it fresh."""
+    code = ("from symrf import analyze\n"
+            "try:\n"
+            "    print(analyze('residual([conv(3, 2, p=1), pool(2, s)])').rf)\n"
+            "except Exception as exc:\n"
+            "    print(exc)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == ("merge1: its inputs have different jumps, 2*s along path 1 (pool1) and 1 along "
+                                     "path 2 (identity); paths can only be merged at the same resolution")
+    with pytest.raises(SymrfError, match="different jumps"):
+        analyze("residual([conv(3, 2, p=1), pool(2, s)])")
