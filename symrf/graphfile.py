@@ -218,8 +218,8 @@ def _graph(nodes: object, output: object, lines: list[int | None], label: str):
         except SpecError as exc:
             position = re.search(r" \(at (line \d+, )?column \d+\)$", str(exc))
             message = str(exc)[: position.start()] if position else str(exc)
-            line = position.group(1) if position and position.group(1) else ""  # layers written on several lines
-            at = f" (at {line}column {exc.column} of its layers)" if exc.column is not None else ""
+            spec_line = position.group(1) if position and position.group(1) else ""  # layers on several lines
+            at = f" (at {spec_line}column {exc.column} of its layers)" if exc.column is not None else ""
             raise SymrfError(f"{where}: {message}{at}") from None
         built.append(GraphNode(name, op, tuple(inputs)))
     names = {node.name for node in built}

@@ -10,6 +10,15 @@ or exhaust memory.
 
 A spec may span several lines (for instance in a file read by :func:`read_spec`); its layers are separated by commas
 or by line breaks.
+
+A spec may start with definitions, one per line or separated by ``;``: ``block = [conv(3, p=1), conv(3, p=1)]``
+names a block (a list of layers, or one item), and the definitions after it and the network use it by name
+(``conv(3), 4 * [residual(block)]``), where its items stand as if written out. Called with keyword values, a block
+stands with its symbols of those names replaced (``down(k=3, s=2, p=1)`` for ``down = [conv(k, s, p=p)]``), and
+``name='x'`` names its last item, the block's output. Redefinitions, unknown names, recursion, a block used as a
+value and a definition after the network are refused with their position. A block counts toward
+:data:`MAX_LAYERS` where it is defined and each time it is used, and blocks nest at most :data:`MAX_NESTING` levels
+of parallel paths and repetitions, so that a short text of blocks of blocks cannot describe an enormous network.
 """
 
 from __future__ import annotations
@@ -26,16 +35,16 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import NoReturn
 
-from .errors import SpecError, SymrfError, quoted
 import sympy
 
+from .errors import SpecError, SymrfError, quoted
 from .layers import PADDING_MODES, AxesLayer, Layer, conv, convt, global_pool, pool, upsample
 from .network import ITEMS, Network, Parallel, Repeat, parallel, repeat, residual
 from .reader import MAX_DEPTH, MAX_DIGITS, MAX_NODES, MAX_SYMBOLIC_EXPONENT, MAX_TEXT, TextReader, parse_value
 from .symbols import NAME_PATTERN, Value
 
 __all__ = [
-    "FUNCTIONS", "MAX_DEPTH", "MAX_DIGITS", "MAX_LAYERS", "MAX_NODES", "MAX_SYMBOLIC_EXPONENT",
+    "FUNCTIONS", "MAX_DEPTH", "MAX_DIGITS", "MAX_LAYERS", "MAX_NESTING", "MAX_NODES", "MAX_SYMBOLIC_EXPONENT",
     "MAX_TEXT", "PARAMETER_ROLES", "STRING_PARAMETERS", "parse", "parse_value", "read_spec",
 ]
 
@@ -136,6 +145,10 @@ def parse(text: str) -> Network:
     conv(3), pool(2), conv(3, s=2, p=1)
     >>> parse("2 * [conv(3)], n * [conv(k, p=(k - 1)//2), pool(2)]")
     2 * [conv(3)], n * [conv(k, p=(k - 1)//2), pool(2)]
+    >>> parse("block = [conv(3, p=1), conv(3, p=1)]; conv(3), 2 * [residual(block)]")
+    conv(3), 2 * [residual([conv(3, p=1), conv(3, p=1)])]
+    >>> parse("down = [conv(k, s, p=p)]; down(k=3, s=2, p=1), down(k=2*m + 1, name='out')")
+    conv(3, s=2, p=1), conv(2*m + 1, s=s, p=p, name='out')
     >>> parse("conv(3, s=0)")
     Traceback (most recent call last):
     ...
@@ -333,11 +346,16 @@ class _Reader(TextReader):
         known = self._measures.get(id(item))
         if known is not None:
             return known[0], known[1], known[2]
-        if type(item) is Repeat or type(item) is Parallel:
-            count = item.count if type(item) is Repeat else 0
-            networks = (item.body,) if type(item) is Repeat else item.branches
+        networks: tuple[Network, ...] = ()
+        symbols = frozenset[sympy.Symbol]()
+        if isinstance(item, Repeat):
+            networks = (item.body,)
+            if isinstance(item.count, sympy.Expr):
+                symbols = frozenset(item.count.free_symbols)
+        elif isinstance(item, Parallel):
+            networks = item.branches
+        if networks:
             weight, depth = 1, 0
-            symbols = frozenset(count.free_symbols) if isinstance(count, sympy.Expr) else frozenset[sympy.Symbol]()
             for network in networks:
                 for inner in network.items:
                     inner_weight, inner_depth, inner_symbols = self._measure(inner)
