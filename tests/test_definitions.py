@@ -54,7 +54,8 @@ def refused(text: str) -> SpecError:
         ("block = [conv(3), pool(2)]\nconv(5), block, block, conv(1)",
          "conv(5), conv(3), pool(2), conv(3), pool(2), conv(1)"),
         ("block = [conv(3), pool(2)]; [conv(5), [block]], n * [block], block * 2, repeat(m, block)",
-         "[conv(5), [conv(3), pool(2)]], n * [conv(3), pool(2)], [conv(3), pool(2)] * 2, repeat(m, [conv(3), pool(2)])"),
+         "[conv(5), [conv(3), pool(2)]], n * [conv(3), pool(2)], [conv(3), pool(2)] * 2, "
+         "repeat(m, [conv(3), pool(2)])"),
         ("a = [conv(3, p=1)]; b = [parallel(a, [conv(1)], [])]; c = [a, residual(b)]; c, c",
          "conv(3, p=1), residual([parallel([conv(3, p=1)], [conv(1)], [])]), conv(3, p=1), "
          "residual([parallel([conv(3, p=1)], [conv(1)], [])])"),
@@ -264,7 +265,8 @@ def test_the_command_line():
         ("stage = [n * [conv(3)]]\nstage(name='s')",
          "the block 'stage' ends with a repetition (n * [conv(3)]), which cannot carry a name; end it with a layer, "
          "parallel(...) or residual(...) to name its output", 2, 7),
-        ("stage = [n * [conv(3)]]\nconv(3), stage(n=0, name='s')", "stage(n=0, name='s') holds no layers to name", 2, 21),
+        ("stage = [n * [conv(3)]]\nconv(3), stage(n=0, name='s')", "stage(n=0, name='s') holds no layers to name",
+         2, 21),
         ("b = [conv(3)]\nb(name=3)", "name= must be a string such as name='conv1', not 3", 2, 8),
         ("b = [conv(3)]\nb(name='a\\x00b')", "conv: the name 'a\\x00b' has the control character U+0000", 2, 8),
         # where definitions go, and what they hold
