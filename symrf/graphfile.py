@@ -264,8 +264,10 @@ def _graph(nodes: object, output: object, lines: list[int | None], label: str, a
         try:
             op = parse(text) if text.strip() else Network()
         except SpecError as exc:
-            message = re.sub(r" \(at (line \d+, )?column \d+\)$", "", str(exc))
-            at = f" (at column {exc.column} of its layers)" if exc.column is not None else ""
+            position = re.search(r" \(at (line \d+, )?column \d+\)$", str(exc))
+            message = str(exc)[: position.start()] if position else str(exc)
+            spec_line = position.group(1) if position and position.group(1) else ""  # layers on several lines
+            at = f" (at {spec_line}column {exc.column} of its layers)" if exc.column is not None else ""
             raise SymrfError(f"{where}: {message}{at}") from None
         try:
             built.append(GraphNode(name, op, tuple(inputs), tuple(context)))

@@ -136,6 +136,8 @@ class TextReader:
     functions: frozenset[str] = frozenset()
     #: Parameters whose value may be a string literal (mentioned in messages about strings).
     string_parameters: frozenset[str] = frozenset()
+    #: Whether the text may start with definitions ``name = ...`` (kept in :attr:`definitions`, in order).
+    definitions_allowed: bool = False
 
     def __init__(self, text: str) -> None:
         if not isinstance(text, str):
@@ -145,10 +147,11 @@ class TextReader:
         original = _LINE_BREAK.split(text)
         self.multiline = sum(1 for line in original if line.strip()) > 1
         self._values: dict[object, Value] = {}  # evaluated expressions, by role and shape
+        self.definitions: list[ast.Assign] = []
         if not text.strip():
             raise SpecError("the spec is empty")
         self.top = self._parse(text, original)
-        if not self.top:
+        if not self.top and not self.definitions:
             raise SpecError("the spec is empty")
         self._check()
 
@@ -184,16 +187,33 @@ class TextReader:
         except ValueError as exc:
             raise SpecError(f"the spec cannot be read: {exc}") from None
         self.tree = module
+        top: list[ast.expr] = []
         for statement in module.body:
+            if type(statement) is ast.Assign and self.definitions_allowed:
+                self._definition(statement, top)
+                continue
             if type(statement) is not ast.Expr:
                 self.fail(
                     f"the statement {self._segment(statement)!r} is not allowed; "
                     "a spec is a sequence of layers such as conv(3), pool(2)",
                     statement,
                 )
+            top.append(statement.value)
         if not module.body:
             raise SpecError("the spec is empty")
-        return [statement.value for statement in module.body]  # type: ignore[attr-defined]
+        return top
+
+    def _definition(self, statement: ast.Assign, top: list[ast.expr]) -> None:
+        """Keep the definition ``name = ...``: one name, before the network."""
+        if len(statement.targets) != 1 or type(statement.targets[0]) is not ast.Name:
+            where = statement.targets[1] if len(statement.targets) > 1 else statement.targets[0]
+            self.fail(f"a definition names one block, as in block = [conv(3), conv(3)], not "
+                      f"{self._segment(statement)!r}", where)
+        if top:
+            name = statement.targets[0].id
+            self.fail(f"the definition of {name!r} comes after the network; definitions come first, one per line or "
+                      "separated by ';'", statement)
+        self.definitions.append(statement)
 
     def _syntax_error(self, exc: SyntaxError) -> SpecError:
         message = exc.msg or "invalid syntax"
@@ -255,6 +275,8 @@ class TextReader:
                 children = [node.body]  # type: ignore[attr-defined]
             elif kind is ast.Expr:
                 children = [node.value]  # type: ignore[attr-defined]
+            elif kind is ast.Assign and self.definitions_allowed:
+                children = [node.value]  # type: ignore[attr-defined]  # the target, a name, was checked
             elif kind is ast.Module:
                 children = node.body  # type: ignore[attr-defined]
             else:

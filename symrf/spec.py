@@ -10,6 +10,15 @@ or exhaust memory.
 
 A spec may span several lines (for instance in a file read by :func:`read_spec`); its layers are separated by commas
 or by line breaks.
+
+A spec may start with definitions, one per line or separated by ``;``: ``block = [conv(3, p=1), conv(3, p=1)]``
+names a block (a list of layers, or one item), and the definitions after it and the network use it by name
+(``conv(3), 4 * [residual(block)]``), where its items stand as if written out. Called with keyword values, a block
+stands with its symbols of those names replaced (``down(k=3, s=2, p=1)`` for ``down = [conv(k, s, p=p)]``), and
+``name='x'`` names its last item, the block's output. Redefinitions, unknown names, recursion, a block used as a
+value and a definition after the network are refused with their position. A block counts toward
+:data:`MAX_LAYERS` where it is defined and each time it is used, and blocks nest at most :data:`MAX_NESTING` levels
+of parallel paths and repetitions, so that a short text of blocks of blocks cannot describe an enormous network.
 """
 
 from __future__ import annotations
@@ -21,18 +30,21 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import NoReturn
 
+import sympy
+
 from .errors import SpecError, SymrfError, quoted
-from .layers import PADDING_MODES, Layer, conv, convt, global_pool, pool, upsample
-from .network import ITEMS, Network, parallel, repeat, residual
+from .layers import PADDING_MODES, AxesLayer, Layer, conv, convt, global_pool, pool, upsample
+from .network import ITEMS, Network, Parallel, Repeat, parallel, repeat, residual
 from .reader import MAX_DEPTH, MAX_DIGITS, MAX_NODES, MAX_SYMBOLIC_EXPONENT, MAX_TEXT, TextReader, parse_value
-from .symbols import NAME_PATTERN
+from .symbols import NAME_PATTERN, Value
 
 __all__ = [
-    "FUNCTIONS", "MAX_DEPTH", "MAX_DIGITS", "MAX_LAYERS", "MAX_NODES", "MAX_SYMBOLIC_EXPONENT",
+    "FUNCTIONS", "MAX_DEPTH", "MAX_DIGITS", "MAX_LAYERS", "MAX_NESTING", "MAX_NODES", "MAX_SYMBOLIC_EXPONENT",
     "MAX_TEXT", "PARAMETER_ROLES", "STRING_PARAMETERS", "parse", "parse_value", "read_spec",
 ]
 
@@ -68,7 +80,12 @@ PARAMETER_ROLES: dict[str, str] = {
 #: Parameters whose value may be a string literal, passed through unchanged (``name='conv1'``, ``p='same'``).
 STRING_PARAMETERS = frozenset({"name", "p"})
 
-#: Most layers (and repeated blocks, each counted once: they are never unrolled) a spec may hold.
+#: Deepest nesting of parallel paths and repetitions in a defined block: as deep as text alone can nest them (each
+#: level takes at least two of the :data:`MAX_DEPTH` levels of syntax); blocks used inside blocks could go deeper.
+MAX_NESTING = MAX_DEPTH // 2
+
+#: Most layers (and repeated and parallel blocks) a spec may hold. A repeated block's body counts once (it is never
+#: unrolled); a defined block counts where it is defined and again each time it is used.
 MAX_LAYERS = 1_000_000
 
 _LAYERS = "layers"
@@ -128,12 +145,21 @@ def parse(text: str) -> Network:
     conv(3), pool(2), conv(3, s=2, p=1)
     >>> parse("2 * [conv(3)], n * [conv(k, p=(k - 1)//2), pool(2)]")
     2 * [conv(3)], n * [conv(k, p=(k - 1)//2), pool(2)]
+    >>> parse("block = [conv(3, p=1), conv(3, p=1)]; conv(3), 2 * [residual(block)]")
+    conv(3), 2 * [residual([conv(3, p=1), conv(3, p=1)])]
+    >>> parse("down = [conv(k, s, p=p)]; down(k=3, s=2, p=1), down(k=2*m + 1, name='out')")
+    conv(3, s=2, p=1), conv(2*m + 1, s=s, p=p, name='out')
     >>> parse("conv(3, s=0)")
     Traceback (most recent call last):
     ...
     symrf.errors.SpecError: conv: stride must be positive, got 0 (at column 11)
     """
     reader = _Reader(text)
+    reader.define()
+    if not reader.top:
+        names = ", ".join(reader.blocks)
+        reader.fail(f"the spec defines {names} but describes no network: write the network after the definitions, "
+                    "as in block = [conv(3), conv(3)]; conv(3), 2 * [block]", reader.definitions[-1])
     items: list[object] = []
     for node in reader.top:
         items.extend(reader.items(node))
@@ -249,16 +275,215 @@ def _role(parameter: str) -> str:
     return PARAMETER_ROLES.get(parameter, _DEFAULT_ROLE)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Block:
+    """A defined block: its items, how much it weighs toward :data:`MAX_LAYERS`, and its symbols by name."""
+
+    items: tuple[object, ...]
+    weight: int
+    symbols: dict[str, tuple[sympy.Symbol, ...]]
+    node: ast.Assign
+
+
 class _Reader(TextReader):
     """One spec text: the checked syntax tree of :class:`~symrf.reader.TextReader`, and its interpreter."""
 
     functions = frozenset(FUNCTIONS)
     string_parameters = STRING_PARAMETERS
+    definitions_allowed = True
 
     def __init__(self, text: str) -> None:
         self.produced = 0
         self._made: dict[object, object] = {}  # results of calls, by function and argument values
+        self.declared: dict[str, ast.Assign] = {}  # every definition, by name, known before any is evaluated
+        self.blocks: dict[str, _Block] = {}  # the definitions evaluated so far
+        self._defining: str | None = None
+        self._measures: dict[int, tuple[int, int, frozenset[sympy.Symbol], object]] = {}
         super().__init__(text)
+        for statement in self.definitions:
+            self._declare(statement)
+
+    # -- definitions ---------------------------------------------------------------------------------------------
+
+    def _declare(self, statement: ast.Assign) -> None:
+        """Check the name of a definition: a block name, not a layer function's, not taken."""
+        target = statement.targets[0]
+        name = target.id  # type: ignore[attr-defined]  # the reader checked that it is a name
+        if name in FUNCTIONS:
+            self.fail(f"{name!r} is a layer function; give the block another name", target)
+        if not NAME_PATTERN.match(name):
+            self.fail(f"{quoted(name)} is not a block name (letters, digits and '_', starting with a letter)", target)
+        if name in self.declared:
+            first = self.declared[name].targets[0]
+            self.fail(f"{name!r} is already defined at {self._where(first)}; give this block another name", target)
+        self.declared[name] = statement
+
+    def define(self) -> None:
+        """Evaluate the definitions in order; a definition may use the ones before it."""
+        for statement in self.definitions:
+            name = statement.targets[0].id  # type: ignore[attr-defined]
+            self._defining = name
+            items = tuple(self.items(statement.value))
+            if not items:
+                self.fail(f"the block {name!r} is empty", statement.value)
+            weight, depth, symbols = 0, 0, frozenset[sympy.Symbol]()
+            for item in items:
+                item_weight, item_depth, item_symbols = self._measure(item)
+                weight, depth, symbols = weight + item_weight, max(depth, item_depth), symbols | item_symbols
+            if depth > MAX_NESTING:
+                self.fail(f"the block {name!r} nests parallel paths and repetitions too deeply (more than "
+                          f"{MAX_NESTING} levels)", statement.value)
+            by_name: dict[str, tuple[sympy.Symbol, ...]] = {}
+            for symbol in sorted(symbols, key=sympy.default_sort_key):
+                by_name[symbol.name] = by_name.get(symbol.name, ()) + (symbol,)
+            self.blocks[name] = _Block(items, weight, by_name, statement)
+        self._defining = None
+
+    def _measure(self, item: object) -> tuple[int, int, frozenset[sympy.Symbol]]:
+        """The weight (layers and blocks, a repeated body once), nesting depth and symbols of ``item``.
+
+        Remembered by identity, so that a block used many times inside another is measured once."""
+        known = self._measures.get(id(item))
+        if known is not None:
+            return known[0], known[1], known[2]
+        networks: tuple[Network, ...] = ()
+        symbols = frozenset[sympy.Symbol]()
+        if isinstance(item, Repeat):
+            networks = (item.body,)
+            if isinstance(item.count, sympy.Expr):
+                symbols = frozenset(item.count.free_symbols)
+        elif isinstance(item, Parallel):
+            networks = item.branches
+        if networks:
+            weight, depth = 1, 0
+            for network in networks:
+                for inner in network.items:
+                    inner_weight, inner_depth, inner_symbols = self._measure(inner)
+                    weight, depth, symbols = weight + inner_weight, max(depth, inner_depth), symbols | inner_symbols
+            depth += 1
+        else:
+            weight, depth, symbols = 1, 0, item.free_symbols  # type: ignore[attr-defined]
+        self._measures[id(item)] = (weight, depth, symbols, item)  # the item is kept so that its id stays its own
+        return weight, depth, symbols
+
+    def _block(self, name: str, node: ast.AST) -> _Block:
+        """The block ``name``, defined before this use."""
+        block = self.blocks.get(name)
+        if block is not None:
+            return block
+        if name == self._defining:
+            self.fail(f"the block {name!r} uses itself; a block cannot contain itself", node)
+        defined = self.declared[name].targets[0]
+        self.fail(f"the block {name!r} is used before its definition at {self._where(defined)}; define blocks before "
+                  "the blocks that use them", node)
+
+    def _where(self, node: ast.AST) -> str:
+        """``line 3`` (or ``column 12`` in a one-line spec): where ``node`` starts, for a message."""
+        line, column = self._position(getattr(node, "lineno", None), getattr(node, "col_offset", None))
+        return f"line {line}" if self.multiline else f"column {column}"
+
+    def _splice(self, node: ast.Name) -> list[object]:
+        """The items of the block that ``node`` names, or the error for a name that is no block."""
+        name = node.id
+        if name not in self.declared:
+            if not self.declared:
+                self.fail(f"expected a layer such as conv(3), got {self._segment(node)}", node)
+            close = difflib.get_close_matches(name, list(self.declared), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"the blocks defined are {', '.join(self.declared)}"
+            self.fail(f"unknown block {quoted(name)}; {hint}", node)
+        block = self._block(name, node)
+        self._produce(block.weight, node)
+        return list(block.items)
+
+    def _instantiate(self, node: ast.Call) -> list[object]:
+        """``down(k=3, s=2, name='x')``: a block's items with symbols replaced, its last item named."""
+        name = node.func.id  # type: ignore[attr-defined]
+        block = self._block(name, node.func)
+        shown = self._segment(node, 60)
+        if node.args:
+            example = f"{name}({next(iter(block.symbols), 'k')}=3)" if block.symbols else f"{name}(name='x')"
+            self.fail(f"a block takes values by keyword, as in {example}, not positionally", node.args[0])
+        values: dict[str, ast.expr] = {}
+        label: str | None = None
+        seen: set[str] = set()
+        for keyword in node.keywords:
+            argument = keyword.arg or ""
+            if argument in seen:
+                self.fail(f"{name}() got the argument {quoted(argument)} twice", keyword)
+            seen.add(argument)
+            if argument == "name":
+                label = self._argument(keyword.value, "name", _TEXT)  # type: ignore[assignment]
+                continue
+            if not block.symbols:
+                self.fail(f"the block {name!r} has no symbols to give values to; only name= can be given", keyword)
+            if argument not in block.symbols:
+                close = difflib.get_close_matches(argument, list(block.symbols), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.fail(f"{quoted(argument)} is not a symbol of the block {name!r}{hint} (its symbols are "
+                          f"{', '.join(block.symbols)})", keyword)
+            if type(keyword.value) is ast.Constant and isinstance(keyword.value.value, str):
+                self.fail(f"a block's symbol takes a number or an expression, not the string "
+                          f"{self._segment(keyword.value)}", keyword.value)
+            values[argument] = keyword.value
+        self._produce(block.weight, node)
+        items = block.items
+        if values:
+            mapping: dict[sympy.Symbol, Value] = {}
+            for argument, value_node in values.items():
+                for symbol in block.symbols[argument]:  # one per set of assumptions: a kernel and a padding k
+                    mapping[symbol] = self.value(value_node, "kernel" if symbol.is_positive else "padding")
+            try:
+                items = Network(items).xreplace(mapping).items  # type: ignore[arg-type]
+            except SymrfError as exc:
+                self.fail(f"{shown}: {exc}", node)
+        if label is not None:
+            items = self._named(items, label, name, node)
+        return list(items)
+
+    def _named(self, items: tuple[object, ...], label: str, name: str, node: ast.Call) -> tuple[object, ...]:
+        """``items`` with the last one named ``label``: the block's output gets the name."""
+        where = next(keyword for keyword in node.keywords if keyword.arg == "name")
+        if not items:
+            self.fail(f"{self._segment(node, 60)} holds no layers to name", where)
+        last = items[-1]
+        if type(last) is Repeat:
+            self.fail(f"the block {name!r} ends with a repetition ({quoted(last, 40)}), which cannot carry a name; "
+                      "end it with a layer, parallel(...) or residual(...) to name its output", where)
+        try:
+            if type(last) is AxesLayer:
+                renamed: object = AxesLayer(tuple(replace(axis, name=label) for axis in last.axes), label)
+            elif type(last) is Parallel:
+                renamed = Parallel(last.branches, label)
+            else:
+                renamed = replace(last, name=label)  # type: ignore[type-var]
+        except SymrfError as exc:
+            self.fail(str(exc), where.value)
+        return items[:-1] + (renamed,)
+
+    def _is_block(self, node: ast.expr) -> bool:
+        """Whether ``node`` is syntactically a list of layers: a list, a tuple, a defined block (used or
+        instantiated), or a repetition or sum of them."""
+        kind = type(node)
+        if kind is ast.List or kind is ast.Tuple:
+            return True
+        if kind is ast.Name:
+            return node.id in self.declared  # type: ignore[attr-defined]
+        if kind is ast.Call:
+            return type(node.func) is ast.Name and node.func.id in self.declared  # type: ignore[attr-defined]
+        if kind is ast.BinOp and type(node.op) in (ast.Mult, ast.Add):  # type: ignore[attr-defined]
+            return self._is_block(node.left) or self._is_block(node.right)  # type: ignore[attr-defined]
+        return False
+
+    def _symbol(self, node: ast.Name, role: str) -> sympy.Symbol:
+        """A block's name is refused where a value is expected (``conv(block)``)."""
+        if node.id in self.declared:
+            self.fail(f"{node.id!r} is a block of layers, not a value", node)
+        return super()._symbol(node, role)
+
+    def _evaluate(self, node: ast.expr, role: str) -> Value:
+        if type(node) is ast.Call and type(node.func) is ast.Name and node.func.id in self.declared:
+            self.fail(f"expected a number or a symbol, got the block {self._segment(node)}", node)
+        return super()._evaluate(node, role)
 
     # -- PyTorch's names ---------------------------------------------------------------------------------------
 
@@ -328,10 +553,15 @@ class _Reader(TextReader):
             for element in node.elts:  # type: ignore[attr-defined]
                 found.extend(self.items(element))
             return found
+        if kind is ast.Name:
+            return self._splice(node)  # type: ignore[arg-type]
         if kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if type(func) is ast.Name and func.id in self.declared:
+                return self._instantiate(node)  # type: ignore[arg-type]
             made, consumed = self._call(node)  # type: ignore[arg-type]
             found = self._layers_of(made, node)
-            self._produce(len(found) - consumed, node)
+            self._produce(sum(id(item) not in consumed for item in found), node)
             return found
         if kind is ast.BinOp and type(node.op) in (ast.Mult, ast.Add):  # type: ignore[attr-defined]
             return self._combine(node)  # type: ignore[arg-type]
@@ -341,7 +571,7 @@ class _Reader(TextReader):
 
     def _combine(self, node: ast.BinOp) -> list[object]:
         """``n * [...]``, ``[...] * n`` (repetition) or ``[...] + [...]`` (concatenation)."""
-        left, right = _is_block(node.left), _is_block(node.right)
+        left, right = self._is_block(node.left), self._is_block(node.right)
         if type(node.op) is ast.Add:
             if left and right:
                 return self.items(node.left) + self.items(node.right)
@@ -357,6 +587,7 @@ class _Reader(TextReader):
                 made = self._layers_of(repeat(count, body), node)
             except SymrfError as exc:
                 self.fail(str(exc), node)
+            self._produce(sum(type(item) is Repeat for item in made), node)
             return made
         for side, other in ((node.left, node.right), (node.right, node.left)):
             if type(side) is ast.Call and type(node.op) is ast.Mult:
@@ -366,9 +597,11 @@ class _Reader(TextReader):
 
 
     def _produce(self, size: int, node: ast.AST) -> None:
+        """Count ``size`` more layers and blocks, refused beyond :data:`MAX_LAYERS` before they are built."""
         self.produced += size
         if self.produced > MAX_LAYERS:
-            self.fail(f"the spec holds more than {MAX_LAYERS:,} layers (repetitions count once)", node)
+            defined = "; a defined block counts where it is defined and each time it is used" if self.declared else ""
+            self.fail(f"the spec holds more than {MAX_LAYERS:,} layers (repetitions count once{defined})", node)
 
     def _layers_of(self, made: object, node: ast.expr) -> list[object]:
         if isinstance(made, ITEMS):
@@ -379,17 +612,17 @@ class _Reader(TextReader):
             return list(made)
         self.fail(f"{self._segment(node)} does not describe layers", node)
 
-    def _call(self, node: ast.Call) -> tuple[object, int]:
+    def _call(self, node: ast.Call) -> tuple[object, set[int]]:
         """Check a call's arguments against its function's signature, evaluate them by role, and call it.
 
-        Returns the result and the number of layers passed in as arguments (a result may reuse them).
+        Returns the result and the identities of the layers passed in as arguments (a result may reuse them).
         """
         if type(node.func) is not ast.Name:
             self.fail(f"only layer functions such as conv(...) can be called, not {self._segment(node.func)}", node)
         name = node.func.id
         fn = FUNCTIONS.get(name)
         if fn is None:
-            close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
+            close = difflib.get_close_matches(name, [*FUNCTIONS, *self.declared], n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"known functions: {', '.join(FUNCTIONS)}"
             self.fail(f"unknown function {quoted(name)}; {hint}", node.func)
         parameters = _signature(fn).parameters
@@ -414,14 +647,14 @@ class _Reader(TextReader):
         keywords = {keyword.arg: keyword.value for keyword in node.keywords}
         args: list[object] = []
         kwargs: dict[str, object] = {}
-        sizes: list[int] = []
+        consumed: set[int] = set()
         arguments_by_role: dict[str, ast.AST] = {}  # to point an error about, say, the stride at the stride
         all_positional = any(kind is _VAR_POSITIONAL for _, kind, _, _ in plan)
         for parameter, kind, role, source in plan:
             if kind is _VAR_POSITIONAL:
                 values = [self._argument(node.args[i], parameter, role) for i in source]  # type: ignore[attr-defined]
                 if role == _LAYERS:
-                    sizes.extend(len(v) for v in values)  # type: ignore[arg-type]
+                    consumed.update(id(item) for value in values for item in value)  # type: ignore[attr-defined]
                 args.extend(values)
                 continue
             if kind is _VAR_KEYWORD:
@@ -432,7 +665,7 @@ class _Reader(TextReader):
             arguments_by_role.setdefault(role, argument)
             value = self._argument(argument, parameter, role)
             if role == _LAYERS:
-                sizes.append(len(value))  # type: ignore[arg-type]
+                consumed.update(id(item) for item in value)  # type: ignore[attr-defined]
             if kind is _POSITIONAL_ONLY or (all_positional and kind is _POSITIONAL_OR_KEYWORD):
                 args.append(value)
             else:
@@ -443,7 +676,7 @@ class _Reader(TextReader):
         except TypeError:  # unhashable arguments (lists of layers): no reuse
             key = None
         if key is not None and key in self._made:
-            return self._made[key], sum(sizes)
+            return self._made[key], consumed
         try:
             made = fn(*args, **kwargs)
         except SymrfError as exc:
@@ -453,7 +686,7 @@ class _Reader(TextReader):
             self.fail(message, where)
         if key is not None and isinstance(made, Layer):  # layers are immutable: equal calls can share one
             self._made[key] = made
-        return made, sum(sizes)
+        return made, consumed
 
     def _positional_message(self, name: str, node: ast.Call) -> str:
         """``conv(3, 64, 3)``: the spelling with keywords, and PyTorch's reading ``Conv2d(in, out, k)``."""
@@ -520,16 +753,6 @@ def _dotted(node: ast.expr) -> str | None:
     parts.append(node.id)
     parts.reverse()
     return ".".join(parts) if {"nn", "torch"} & set(parts[:-1]) else None
-
-
-def _is_block(node: ast.expr) -> bool:
-    """Whether ``node`` is syntactically a list of layers: a list, a tuple, or a repetition or sum of them."""
-    kind = type(node)
-    if kind is ast.List or kind is ast.Tuple:
-        return True
-    if kind is ast.BinOp and type(node.op) in (ast.Mult, ast.Add):  # type: ignore[attr-defined]
-        return _is_block(node.left) or _is_block(node.right)  # type: ignore[attr-defined]
-    return False
 
 
 def _unknown_argument(function: str, argument: str, parameters: Mapping[str, inspect.Parameter]) -> str:
