@@ -17,8 +17,10 @@ Why the search is exact without enumerating the box. Each symbol is classified f
 
 For monotone symbols the search fixes them one at a time. A partial assignment is dropped when its RF with the
 remaining symbols at their maxima is below ``T``, when its jump or output with the remaining symbols at their
-minima breaks a limit, or when its cost with the remaining symbols at their minima exceeds the best cost found
-(the bound). The first symbol's least useful value comes by bisection, and the last symbol's least value reaching
+minima breaks a limit, when its cost with the remaining symbols at their minima exceeds the best cost found, or
+when a lower bound that counts the RF still missing does (:meth:`_Search.bound`: the linear relaxation of the RF's
+affine pieces against the cost, see :mod:`symrf.relaxation`; the symbols ordered from the dearest RF per cost to
+the cheapest, so that the bound grows along each loop and ends it). The first symbol's least useful value comes by bisection, and the last symbol's least value reaching
 ``T`` by a downward gallop from its value for the previous prefix (the staircase of least values). Alignment and
 equal sizes at merges are not monotone: they are checked on every candidate. Every number comes from Python
 integers, saturated at a cap above every limit (exact below it); reported values are recomputed without the cap.
