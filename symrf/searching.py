@@ -20,7 +20,8 @@ remaining symbols at their maxima is below ``T``, when its jump or output with t
 minima breaks a limit, when its cost with the remaining symbols at their minima exceeds the best cost found, or
 when a lower bound that counts the RF still missing does (:meth:`_Search.bound`: the linear relaxation of the RF's
 affine pieces against the cost, see :mod:`symrf.relaxation`; the symbols ordered from the dearest RF per cost to
-the cheapest, so that the bound grows along each loop and ends it). The first symbol's least useful value comes by bisection, and the last symbol's least value reaching
+the cheapest, so that the bound grows along each loop and ends it). The first symbol's least useful value comes
+by bisection, and the last symbol's least value reaching
 ``T`` by a downward gallop from its value for the previous prefix (the staircase of least values). Alignment and
 equal sizes at merges are not monotone: they are checked on every candidate. Every number comes from Python
 integers, saturated at a cap above every limit (exact below it); reported values are recomputed without the cap.
