@@ -17,8 +17,11 @@ Why the search is exact without enumerating the box. Each symbol is classified f
 
 For monotone symbols the search fixes them one at a time. A partial assignment is dropped when its RF with the
 remaining symbols at their maxima is below ``T``, when its jump or output with the remaining symbols at their
-minima breaks a limit, or when its cost with the remaining symbols at their minima exceeds the best cost found
-(the bound). The first symbol's least useful value comes by bisection, and the last symbol's least value reaching
+minima breaks a limit, when its cost with the remaining symbols at their minima exceeds the best cost found, or
+when a lower bound that counts the RF still missing does (:meth:`_Search.bound`: the linear relaxation of the RF's
+affine pieces against the cost, see :mod:`symrf.relaxation`; the symbols ordered from the dearest RF per cost to
+the cheapest, so that the bound grows along each loop and ends it). The first symbol's least useful value comes
+by bisection, and the last symbol's least value reaching
 ``T`` by a downward gallop from its value for the previous prefix (the staircase of least values). Alignment and
 equal sizes at merges are not monotone: they are checked on every candidate. Every number comes from Python
 integers, saturated at a cap above every limit (exact below it); reported values are recomputed without the cap.
@@ -44,6 +47,7 @@ from .closed_forms import exact_function
 from .errors import SymrfError, quoted
 from .layers import AxesLayer, Layer, Value
 from .network import Network, Parallel, Repeat
+from .relaxation import cost_form, cost_is_superlinear, spans
 from .solving import _non_decreasing, _target
 from .spec import parse
 
@@ -53,7 +57,7 @@ __all__ = ["COSTS", "Design", "DesignPoint", "design", "parse_ranges"]
 COSTS = ("layers", "kernel-area")
 
 #: Most assignments one search evaluates before it stops with an error.
-EVALUATION_LIMIT = 1_000_000
+EVALUATION_LIMIT = 200_000
 
 #: Most assignments of the symbols that are not monotone (enumerated one by one).
 ENUMERATION_LIMIT = 10_000
@@ -501,6 +505,42 @@ class _Problem:
         self.evaluations = 0
         self.checks = aligned or _has_merge(network)
         self.names: tuple[str, ...] = ()
+        self.pieces: list[list[tuple]] = []  # per axis with an affine RF: its pieces (constant, coefficients)
+        self.weights: tuple | None = None  # the cost's coefficients when it is affine
+        self.bounded = False  # whether the relaxation bound applies (see :meth:`relax`)
+
+    def relax(self, network: Network, symbols: list[sympy.Symbol], minimize: str, lows: list[int]) -> None:
+        """Prepares the cost lower bound that counts the RF still missing (:meth:`_Search.bound`): the affine pieces
+        of the RF on each axis that has them (:func:`symrf.relaxation.spans`) and the cost's coefficients, or the
+        proof that finite differences bound it below."""
+        axes = network.axis_count
+        found = [spans(network.along(axis) if axes > 1 else network, symbols) for axis in range(axes)]
+        pieces = [[(_plain(piece[0]), tuple(_plain(c) for c in piece[1:])) for piece in axis]
+                  for axis in found if axis is not None]
+        if not pieces:
+            return
+        area = minimize == "kernel-area"
+        form = cost_form(network, symbols, area)
+        if form is not None and all(c >= 0 for c in form[1:]):
+            self.weights = tuple(_plain(c) for c in form[1:])
+        elif not cost_is_superlinear(network, symbols, area, lows):
+            return
+        self.pieces, self.bounded = pieces, True
+
+    def differences(self, values: tuple, rest: list[int], cost: int) -> list:
+        """The cost's coefficients of the ``rest`` symbols, or its finite differences at ``values`` (a valid linear
+        lower bound when :meth:`relax` proved the cost superlinear; 0 where a step is out of the domain)."""
+        if self.weights is not None:
+            return [self.weights[i] for i in rest]
+        weights = []
+        for i in rest:
+            moved = list(values)
+            moved[i] += 1
+            try:
+                weights.append(max(0, _cost(self.cost_nodes, tuple(moved)) - cost))
+            except _Invalid:
+                weights.append(0)
+        return weights
 
     def evaluate(self, values: tuple) -> _Evaluation:
         found = self.cache.get(values)
@@ -550,6 +590,16 @@ class _Problem:
                            _cost(self.cost_nodes, values))
 
 
+def _plain(value: Fraction) -> int | Fraction:
+    return value.numerator if value.denominator == 1 else value
+
+
+def _ceiling(value: int | Fraction | float) -> int | float:
+    if isinstance(value, float):
+        return value
+    return -(-value.numerator // value.denominator) if isinstance(value, Fraction) else value
+
+
 def _least(predicate: Callable[[int], bool], low: int, high: int, hint: int | None = None) -> int:
     """The least ``v`` in ``[low, high]`` with ``predicate(v)``, for a predicate false then true, known true at
     ``high`` (and at ``hint``, from which it gallops down)."""
@@ -589,6 +639,26 @@ class _Search:
         self.count = 0
         self.base: list[int] = []
         self.hints: dict[int, int] = {}
+        self.high_of = {position: value for position, value in zip(order, high)}
+        self.monotone = self.ratios_fall()
+
+    def ratios_fall(self) -> list[bool]:
+        """Whether at each depth the bound cannot fall as the symbol grows (the later ones at their lows): the cost
+        is affine and, on every piece, the symbol's cost per unit of RF is at least every later symbol's. Then the
+        cost of its least completion grows by at least ``w - g * (the largest later ratio)`` >= 0 per step."""
+        problem = self.problem
+        weights = problem.weights or ()
+        flags = []
+        for depth, position in enumerate(self.order):
+            ok = problem.bounded and problem.weights is not None
+            for pieces in problem.pieces if ok else []:
+                for _, gains in pieces:
+                    gain = gains[position]
+                    if gain > 0 and any(gains[j] > 0 and weights[position] * gains[j] < weights[j] * gain
+                                        for j in self.order[depth + 1:]):
+                        ok = False
+            flags.append(ok)
+        return flags
 
     def at(self, base: list[int], assigned: list[int], rest: list[int]) -> tuple:
         values = list(base)
@@ -620,8 +690,11 @@ class _Search:
         lows, highs = self.low[depth:], self.high[depth:]
         if not problem.reaches(problem.evaluate(self.at(self.base, assigned, highs))):
             return
-        bottom = problem.evaluate(self.at(self.base, assigned, lows))
+        bottom_values = self.at(self.base, assigned, lows)
+        bottom = problem.evaluate(bottom_values)
         if not problem.within(bottom) or bottom.cost > self.best:
+            return
+        if problem.bounded and self.bound(bottom_values, depth, bottom.cost)[0] > self.best:
             return
         low, high = self.low[depth], self.high[depth]
         if depth == m - 1:
@@ -631,11 +704,87 @@ class _Search:
         first = _least(lambda v: problem.reaches(problem.evaluate(self.at(self.base, assigned + [v], later_high))),
                        low, high)
         self.hints.pop(depth + 1, None)
-        for value in range(first, high + 1):
-            e = problem.evaluate(self.at(self.base, assigned + [value], later_low))
+        value = first
+        while value <= high:
+            values = self.at(self.base, assigned + [value], later_low)
+            e = problem.evaluate(values)
             if not problem.within(e) or e.cost > self.best:
                 break
+            if problem.bounded:
+                bound, axes = self.bound(values, depth + 1, e.cost)
+                if bound > self.best:
+                    following = self.skip(values, depth, axes) if self.monotone[depth] else value + 1
+                    if following is None:
+                        break
+                    value = following
+                    continue
             self.node(depth + 1, assigned + [value])
+            value += 1
+
+    def bound(self, values: tuple, depth: int, cost: int) -> tuple[int | float, list[list]]:
+        """A lower bound on the cost of every completion of ``values`` (the symbols ``order[depth:]`` at their lows
+        in it, free up to their highs) whose RF reaches the target: on each axis with an affine RF, the least cost of
+        the linear relaxation (the cost's coefficients, or its finite differences, against the RF gained per unit)
+        for the cheapest piece, a fractional knapsack filled by the best ratio first; the largest over the axes.
+        Returns the bound rounded up and each axis's pieces as ``(value, deficit)``, the value infinite when the
+        symbols cannot cover the deficit."""
+        problem = self.problem
+        rest = self.order[depth:]
+        weights = problem.differences(values, rest, cost)
+        needed = problem.target - 1
+        largest: int | Fraction | float = cost
+        axes = []
+        for pieces in problem.pieces:
+            smallest: int | Fraction | float = float("inf")
+            found: list[tuple] = []
+            for constant, gains in pieces:
+                deficit = needed - constant - sum(g * v for g, v in zip(gains, values) if g)
+                if deficit <= 0:
+                    found.append((cost, deficit))
+                    smallest = min(smallest, cost)
+                    continue
+                items = sorted(((w, gains[i], self.high_of[i] - values[i]) for w, i in zip(weights, rest)
+                                if gains[i] > 0), key=lambda item: Fraction(item[0]) / item[1])
+                extra: int | Fraction = 0
+                left = deficit
+                for weight, gain, room in items:
+                    if gain * room >= left:
+                        extra += Fraction(weight * left) / gain
+                        left = 0
+                        break
+                    extra += weight * room
+                    left -= gain * room
+                total = cost + extra if left <= 0 else float("inf")
+                found.append((total, deficit))
+                smallest = min(smallest, total)
+            axes.append(found)
+            largest = max(largest, smallest)
+        return _ceiling(largest), axes
+
+    def skip(self, values: tuple, depth: int, axes: list[list]) -> int | None:
+        """After the bound of ``values`` (the symbol ``order[depth]`` at some ``v``) exceeds the best cost, the next
+        value of that symbol whose bound may not, or ``None``. Valid when :attr:`monotone` holds at ``depth``: on an
+        axis whose every piece exceeds the best, a piece with a finite value only grows with ``v``, and a piece that
+        cannot be covered becomes coverable only where ``v`` adds the rest of its deficit."""
+        position, best = self.order[depth], self.best
+        later = self.order[depth + 1:]
+        for axis, found in zip(self.problem.pieces, axes):
+            if any(total <= best for total, _ in found):
+                continue
+            following: int | None = None
+            for (_, gains), (total, deficit) in zip(axis, found):
+                if total != float("inf"):
+                    continue
+                gain = gains[position]
+                if gain <= 0:
+                    continue
+                room = sum(gains[i] * (self.high_of[i] - values[i]) for i in later if gains[i] > 0)
+                candidate = values[position] + max(1, int(-(-(deficit - room) // gain)))
+                following = candidate if following is None else min(following, candidate)
+            if following is None or following > self.high[depth]:
+                return None
+            return int(following)
+        return values[position] + 1
 
     def last(self, assigned: list[int], low: int, high: int) -> None:
         problem, depth = self.problem, len(assigned)
@@ -773,6 +922,7 @@ def design(network: Network | str | list, target: object, ranges: Mapping[str, o
         raise SymrfError(f"the symbols {listed} are not monotone, so each of their {box:,} assignments would be "
                          f"searched; the limit is {ENUMERATION_LIMIT:,}: narrow their ranges")
     free = [i for i in range(len(symbols)) if i not in fixed]
+    problem.relax(network, symbols, minimize, [given[name][0] if name in given else 1 for name in names])
     shown_ranges: dict[str, tuple[int, int]] = {}
     all_found: list[tuple] = []
     best: float = float("inf")
@@ -798,7 +948,8 @@ def design(network: Network | str | list, target: object, ranges: Mapping[str, o
         top_rf = problem.evaluate(tuple(top)).rf
         if largest is None or min(top_rf) > min(largest[0]):
             largest = (top_rf, tuple(top))
-        order = _order(problem, base, free, low, high)
+        order = _ratio_order(problem, base, free, low, high) if problem.bounded else \
+            _order(problem, base, free, low, high)
         search = _Search(problem, [free[j] for j in order], [low[j] for j in order], [high[j] for j in order])
         search.best = best
         if free:
@@ -907,3 +1058,19 @@ def _order(problem: _Problem, base: list[int], free: list[int], low: list[int], 
         top = _greatest(within, low[j], high[j]) if within(low[j]) else low[j]
         widths.append(top - low[j])
     return sorted(range(len(free)), key=lambda j: (widths[j], j))
+
+
+def _ratio_order(problem: _Problem, base: list[int], free: list[int], low: list[int], high: list[int]) -> list[int]:
+    """The free symbols from the dearest RF to the cheapest (cost per unit over RF gained per unit, the most
+    favourable over the axes' pieces; a symbol that gains nothing first): the cheapest, searched last by gallops,
+    carries the deficit, and the bound of each earlier symbol then grows with it (see :meth:`_Search.ratios_fall`)."""
+    values = list(base)
+    for j, i in enumerate(free):
+        values[i] = low[j]
+    cost = problem.evaluate(tuple(values)).cost
+    weights = problem.differences(tuple(values), free, cost)
+    ratios = []
+    for j, i in enumerate(free):
+        gains = [gains[i] for pieces in problem.pieces for _, gains in pieces if gains[i] > 0]
+        ratios.append(min(Fraction(weights[j]) / gain for gain in gains) if gains else None)
+    return sorted(range(len(free)), key=lambda j: (ratios[j] is not None, -(ratios[j] or 0), j))

@@ -204,3 +204,115 @@ def test_import_symrf_leaves_the_search_unloaded():
             "print('symrf.searching' in sys.modules, callable(symrf.design))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.split() == ["False", "True", "True"], result.stderr
+
+
+# -- the relaxation bound ---------------------------------------------------------------------------------------
+
+SEGMENTS = {  # a piece of spec per kind; {s} is a symbol, {k} a kernel
+    "conv": "conv({k})", "pool": "pool(2, 2)", "strided": "conv(3, 2)", "count": "{s} * [conv({k})]",
+    "kernel": "conv({s})", "residual": "{s} * [residual([conv({k}, p={p})])]", "dilated": "conv(3, d={s})",
+    "strided count": "{s} * [conv({k}, 2)]", "wide kernel": "conv(({s}, {k}))",
+}
+
+
+@st.composite
+def specs(draw, kinds):
+    """A chain of 3 to 6 segments over 2 or 3 symbols (each used at least once), with a small box."""
+    names = ["a", "b", "c"][:draw(st.integers(2, 3))]
+    parts, used = [], []
+    for _ in range(draw(st.integers(3, 6))):
+        kind = draw(st.sampled_from(kinds))
+        k = draw(st.sampled_from([1, 3, 5]))
+        name = draw(st.sampled_from(names))
+        if "{s}" in SEGMENTS[kind]:
+            used.append(name)
+        parts.append(SEGMENTS[kind].format(s=name, k=k, p=(k - 1) // 2))
+    for name in names:
+        if name not in used:
+            parts.append(f"{name} * [conv({draw(st.sampled_from([2, 3]))})]")
+    spec = ", ".join(parts)
+    if any("(a, " in p or "(b, " in p or "(c, " in p for p in parts):  # values per axis: the other axes too
+        spec = spec.replace("conv(3, 2)", "conv((3, 3), 2)")
+    ranges = {name: (draw(st.integers(0, 1)) + (1 if any(f"({name}" in p or f"={name}" in p for p in parts)
+                                                   else 0), 0) for name in names}
+    ranges = {name: (low, low + draw(st.integers(1, 4))) for name, (low, _) in ranges.items()}
+    return spec, ranges
+
+
+def relaxed(spec, minimize):
+    from symrf.searching import _Problem
+    network = parse(spec)
+    symbols = sorted(network.free_symbols, key=lambda s: s.name)
+    problem = _Problem(network, symbols, 10, minimize, None, None, 1, False)
+    problem.relax(network, symbols, minimize, [0] * len(symbols))
+    return problem
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(specs(["conv", "pool", "count", "kernel", "residual", "dilated"]), st.integers(1, 90),
+       st.sampled_from(["layers", "kernel-area"]), st.sampled_from([None, 2, 8]))
+def test_linear_specs_with_the_bound_equal_brute_force(case, target, minimize, max_jump):
+    """Counts of stride-1 blocks and kernels after constant strides: the RF is affine, so the relaxation bound
+    prunes (checked), and the answer is still the brute force's."""
+    spec, ranges = case
+    problem = relaxed(spec, minimize)
+    assert problem.bounded and problem.pieces
+    check(spec, target, ranges, minimize=minimize, max_jump=max_jump)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(specs(["conv", "pool", "strided", "count", "kernel", "strided count", "wide kernel", "residual"]),
+       st.integers(1, 120), st.sampled_from(["layers", "kernel-area"]))
+def test_strided_specs_equal_brute_force(case, target, minimize):
+    """Counts of strided blocks (an exponential RF: no affine form on that axis), kernels after symbolic strides,
+    kernel areas that grow as squares (the cost bounded by finite differences)."""
+    spec, ranges = case
+    check(spec, target, ranges, minimize=minimize)
+
+
+@settings(max_examples=60, deadline=None)
+@given(specs(["conv", "pool", "count", "kernel", "residual", "dilated", "strided count"]), st.data())
+def test_affine_pieces_equal_the_analysis(case, data):
+    """The RF's affine pieces (their largest, plus 1) equal symrf.analyze at random points, when they exist."""
+    from symrf.relaxation import spans
+    spec, ranges = case
+    network = parse(spec)
+    symbols = sorted(network.free_symbols, key=lambda s: s.name)
+    pieces = spans(network, symbols)
+    if "strided count" not in spec and " * [conv(1, 2)]" not in spec and " * [conv(3, 2)]" not in spec \
+            and " * [conv(5, 2)]" not in spec:
+        assert pieces is not None
+    if pieces is None:
+        return
+    values = [data.draw(st.integers(max(low, 1), high + 3)) for low, high in ranges.values()]
+    rf = analyze(network.xreplace(dict(zip(symbols, values)))).rf
+    assert rf == 1 + max(p[0] + sum(g * v for g, v in zip(p[1:], values)) for p in pieces)
+
+
+@pytest.mark.parametrize(("target", "n3"), [(10**4, 1248), (10**6, 124998)])
+def test_large_targets_answer_the_known_optimum(target, n3):
+    """RF = 10 + 2 n1 + 8 n2 + 8 n3 and layers = 3 + n1 + 2 n2 + n3 (see above): n3 alone buys 8 pixels per layer,
+    so n1 = n2 = 1 and n3 = ceil((T - 20)/8); the 4 spare pixels never pay for a trade (one n3 less needs 4 more
+    pixels: two n1, or one n2, at a net cost of 1). In 1-D the kernel area is 11 + 3 n1 + 6 n2 + 3 n3, the same
+    ratios, the same optimum."""
+    assert n3 == -(-(target - 20) // 8)
+    ranges = {n: (1, 10**6) for n in ("n1", "n2", "n3")}
+    started = time.perf_counter()
+    d = design(LARGE, target, ranges, max_jump=4)
+    area = design(LARGE, target, ranges, max_jump=4, minimize="kernel-area")
+    elapsed = time.perf_counter() - started
+    values = {"n1": 1, "n2": 1, "n3": n3}
+    assert [(p.values, p.rf, p.jump, p.cost) for p in d.solutions] == [(values, 20 + 8 * n3, 4, 6 + n3)]
+    assert [(p.values, p.cost) for p in area.solutions] == [(values, 20 + 3 * n3)] and d.count == area.count == 1
+    assert d.evaluations < 1000 and elapsed < 10  # about 0.02 s alone: the bound leaves a few dozen evaluations
+    assert analyze(parse(LARGE.replace("n1", "1").replace("n2", "1").replace("n3", str(n3)))).rf == 20 + 8 * n3
+
+
+def test_searches_past_the_limit_are_refused_with_the_limit_named():
+    """Squared kernel areas of a kernel symbol against counts: no affine cost, the finite differences bound it
+    weakly, and the search over 1..10**6 needs more evaluations than the limit."""
+    started = time.perf_counter()
+    with pytest.raises(SymrfError, match="more than 200,000 evaluations"):
+        design("conv((k, k)), n * [conv((3, 3))], m * [conv((5, 5))]", 10**4,
+               {"k": (1, 10**6), "n": (1, 10**6), "m": (1, 10**6)}, minimize="kernel-area")
+    assert time.perf_counter() - started < 60

@@ -32,6 +32,7 @@ TIERS = {
     # 4: engines
     "symrf.analysis": 4, "symrf.chain": 4, "symrf.closed_forms": 4, "symrf.graph": 4, "symrf.per_axis": 4,
     "symrf.solving": 4, "symrf.input_size": 4, "symrf.effective": 4,
+    "symrf.relaxation": 4,
     # 5: entry points
     "symrf.dispatch": 5, "symrf.zoo": 5, "symrf.models": 5, "symrf.cli": 5, "symrf.__main__": 5, "symrf": 5,
     "symrf.measured": 5, "symrf.plots": 5, "symrf.searching": 5,
