@@ -96,7 +96,7 @@ FAMILIES: dict[str, Family] = {
                      ("regnet_x_400mf", "regnet_y_400mf")),
     "convnext": Family("convnext", "Liu et al., 'A ConvNet for the 2020s', CVPR 2022",
                        "{title} (torchvision), up to {final} (before the classifier)", "features",
-                       tuple(f"features.{i}" for i in range(7)), ()),
+                       tuple(f"features.{i}" for i in range(7)), ("convnext_tiny",)),
     "resnet": Family("resnet", "", "{title} (torchvision), up to {final}", "layer4",
                      ("maxpool", "layer1", "layer2", "layer3"), ("resnext50_32x4d",)),
 }
