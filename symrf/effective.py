@@ -74,6 +74,10 @@ from .tables import jupyter_latex
 
 __all__ = ["ERF", "MAX_NODES", "MAX_STORAGE_BYTES", "MAX_WORK_BYTES"]
 
+#: Why a feature has no response.
+NOTHING_READ = ("no input pixel reaches this feature (a transposed convolution whose kernel is smaller than its stride "
+                "reads nothing at some positions)")
+
 #: Most layers and merges a network may have once its repeated blocks are unrolled for the exact response.
 MAX_NODES = 200_000
 
@@ -515,8 +519,7 @@ def _propagate(kinds: Sequence[str], inputs: Sequence[tuple[int, ...]], steps: S
             elif not step.down:
                 multiples[node] = step.stride
     if extents[0] is None:
-        raise SymrfError("no input pixel reaches this feature (a transposed convolution whose kernel is smaller than "
-                         "its stride reads nothing at some positions)")
+        raise SymrfError(NOTHING_READ)
     widths: dict[int, int] = {}
     groups: dict[int, int] = {}
     for node, extent in enumerate(extents):
@@ -966,6 +969,8 @@ class ERF:
                 problems[axis] = f"the response is not computed: {error}"
                 continue
             responses[axis] = _Response.of(packed.first[0], packed.rows()[0])
+            if responses[axis].total == 0:  # type: ignore[union-attr]  # every path reads a gap of an up-sampling
+                raise SymrfError(NOTHING_READ)
             if packed.denominator != responses[axis].total:  # type: ignore[union-attr]
                 self._lossless = False
                 problems[axis] = ("part of the weight reaches no input pixel (an output of a transposed convolution "

@@ -252,6 +252,13 @@ def test_branches_and_up_sampling_match_the_oracle(network):
         assert e.mean == a.center
 
 
+def test_a_feature_whose_every_path_reads_a_gap_has_no_response():
+    """Both paths of the merge read outputs of convt(1, s=2, p=1) that read nothing (found by hypothesis)."""
+    with pytest.raises(SymrfError, match="no input pixel reaches this feature"):
+        erf("convt(1, s=2, p=1), residual([pool(1, p=2)])")
+    assert erf("convt(1, s=2, p=1), residual([pool(1, p=1)])").response[1] == (Fraction(1),)
+
+
 def test_a_feature_that_reads_a_gap_of_a_transposed_convolution_matches_the_oracle():
     """conv(2) reads two outputs of convt(1, s=2), one of which reads nothing (found by hypothesis in CI)."""
     network = parse("conv(1, s=3), convt(1, s=2), conv(2)")
