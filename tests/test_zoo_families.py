@@ -140,7 +140,7 @@ def own_zoo(tmp_path, monkeypatch):
     """A zoo folder of our own (a copy of resnet50.toml plus the test's files), with the zoo's caches cleared."""
     shutil.copy(zoo.FOLDER / "resnet50.toml", tmp_path / "resnet50.toml")
     caches = (zoo.names, zoo.families, zoo.family, zoo.get, zoo._family_table, zoo._closed_form,
-              zoo._family_analysis)
+              zoo._family_analysis, zoo._blocks)
 
     def clear():
         for cache in caches:
