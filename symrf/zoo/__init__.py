@@ -208,7 +208,8 @@ def family(name: str) -> Family:
             raise SymrfError(f"{label}: the count {quoted(key)} is a positive integer, not {quoted(value)}")
     stages, holder = _stages_of(name, table, label)
     blocks = _blocks(holder)
-    after = f" (read after the blocks of {holder}'s spec, {blocks.count(chr(10)) + 1} lines)" if blocks else ""
+    lines = blocks.count("\n") + 1
+    after = f" (read after the {lines} line{'s' * (lines > 1)} of blocks of {holder}'s spec)" if blocks else ""
     nodes, before = [], INPUT
     for stage, text in stages.items():
         problem = name_problem(stage)
