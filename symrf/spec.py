@@ -45,7 +45,7 @@ from .symbols import NAME_PATTERN, Value
 
 __all__ = [
     "FUNCTIONS", "MAX_DEPTH", "MAX_DIGITS", "MAX_LAYERS", "MAX_NESTING", "MAX_NODES", "MAX_SYMBOLIC_EXPONENT",
-    "MAX_TEXT", "PARAMETER_ROLES", "STRING_PARAMETERS", "parse", "parse_value", "read_spec",
+    "MAX_TEXT", "PARAMETER_ROLES", "STRING_PARAMETERS", "definitions", "parse", "parse_value", "read_spec",
 ]
 
 #: The functions a spec may call, by name. A new layer kind is one entry here (plus an entry in
@@ -169,6 +169,22 @@ def parse(text: str) -> Network:
         return Network.of(items)
     except SymrfError as exc:
         raise SpecError(str(exc)) from None
+
+
+def definitions(text: str) -> str:
+    """The definitions at the head of the spec ``text``, as spec text one per line (``""`` if it has none), so that
+    other specs can use its blocks (a zoo model's family stages use the blocks of the model's spec).
+
+    >>> from symrf.spec import definitions
+    >>> print(definitions("unit = [conv(3, p=1)]; down = [unit, pool(2)]; down, unit"))
+    unit = [conv(3, p=1)]
+    down = [unit, pool(2)]
+    >>> definitions("conv(3), pool(2)")
+    ''
+    """
+    reader = _Reader(text)
+    reader.define()  # the definitions are checked as parse() checks them
+    return "\n".join(ast.get_source_segment(reader.source, statement) or "" for statement in reader.definitions)
 
 
 def read_spec(argument: str) -> str:

@@ -5,6 +5,7 @@ the family, and against the unrolled numeric network at random counts."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -19,6 +20,7 @@ from symrf.cli import app
 from symrf.dag import Graph, GraphNode
 from symrf.errors import SymrfError
 from symrf.network import Network, Parallel, Repeat
+from symrf.spec import parse
 
 FAMILIES = ("mobilenet_v2", "resnet101", "resnet152", "resnet18", "resnet34", "resnet50", "vgg11", "vgg16",
             "vgg19")
@@ -140,7 +142,7 @@ def own_zoo(tmp_path, monkeypatch):
     """A zoo folder of our own (a copy of resnet50.toml plus the test's files), with the zoo's caches cleared."""
     shutil.copy(zoo.FOLDER / "resnet50.toml", tmp_path / "resnet50.toml")
     caches = (zoo.names, zoo.families, zoo.family, zoo.get, zoo._family_table, zoo._closed_form,
-              zoo._family_analysis)
+              zoo._family_analysis, zoo._blocks)
 
     def clear():
         for cache in caches:
@@ -177,6 +179,30 @@ def test_a_family_may_share_another_models_stages(own_zoo):
                                       'counts = {n_layer1 = 1, n_layer2 = 1, n_layer3 = 1, n_layer4 = 1}')
     assert zoo.families() == ("resnet50", "toy")
     assert zoo.family("toy").closed_form().final.values == (8 * 15 - 45, 32, 4 * 15 - 23)
+
+
+def test_a_familys_stages_use_the_blocks_of_its_models_spec(own_zoo):
+    spec = 'spec = """\n# a block\nunit = [conv(3, p=1), conv(3, p=1)]\nconv(3), 2 * [residual(unit)]\n"""\n'
+    (own_zoo / "toy.toml").write_text('name = "toy"\n' + spec + '[family]\ncounts = {n = 2}\n'
+                                      'stages = {stem = "conv(3)", body = "n * [residual(unit)]"}')
+    (own_zoo / "toy2.toml").write_text(HEAD + '[family]\nstages_from = "toy"\ncounts = {n = 5}')
+    family = zoo.family("toy")
+    assert family.network.nodes[-1].op == parse("n * [residual([conv(3, p=1), conv(3, p=1)])]")
+    assert family.analysis().rf == 4 * sympy.Symbol("n", integer=True, positive=True) + 3
+    assert zoo.analysis("toy").rf == 11 == family.closed_form().final.values[0]  # the model is a member
+    assert zoo.family("toy2").closed_form().final.values[0] == 4 * 5 + 3  # toy's blocks, toy2's counts
+
+
+@pytest.mark.parametrize(("stage", "message"), [
+    ("n * [unti]", "toy.toml: stage a (read after the 2 lines of blocks of toy's spec): unknown block 'unti'; "
+                   "did you mean 'unit'? (at line 3, column 6)"),
+    ("down, n * [conv(3)]", "the symbol 'm' has no count"),  # a block's symbol that the stage leaves free
+])
+def test_errors_in_stages_that_use_blocks(own_zoo, stage: str, message: str):
+    spec = 'spec = """\nunit = [conv(3, p=1)]\ndown = [conv(3, s=m)]\nunit, down(m=2)\n"""\n'
+    (own_zoo / "toy.toml").write_text(f'name = "toy"\n{spec}[family]\ncounts = {{n = 2}}\nstages = {{a = "{stage}"}}')
+    with pytest.raises(SymrfError, match=re.escape(message)):
+        zoo.family("toy")
 
 
 # -- the command line ------------------------------------------------------------------------------------------

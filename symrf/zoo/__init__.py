@@ -14,7 +14,9 @@ Some models also know their family (:func:`family`): the same architecture with 
 a symbol named after the stage, kept in the file's ``[family]`` table. ``counts`` gives the model's own counts and
 ``stages`` the family's network, stage by stage in order, each a spec written with the count symbols (a stage of
 ``n`` blocks whose first block differs is that block and ``(n - 1) * [block]``); each stage's name names its output.
-A model of the same family may give ``stages_from = "other model"`` instead of repeating the stages:
+The stages may use the blocks that the model's ``spec`` defines (``project(s=2), (n_layer2 - 1) * [unit]``), so that a
+block is written once for the model and its family. A model of the same family may give ``stages_from = "other
+model"`` instead of repeating the stages (they then use the other model's blocks):
 
 - ``resnet18``, ``resnet34`` (basic blocks) and ``resnet50``, ``resnet101``, ``resnet152`` (bottlenecks): stages
   ``conv1``, ``maxpool``, ``layer1`` ... ``layer4``, counts ``n_layer1`` ... ``n_layer4`` (torchvision's names);
@@ -54,7 +56,7 @@ from ..family_forms import FamilyForm, family_form
 from ..graphfile import GraphSpec, load_graph
 from ..layers import Value
 from ..naming import name_problem
-from ..spec import parse
+from ..spec import definitions, parse
 from ..symbols import symbol
 
 __all__ = ["Family", "ZooRow", "analysis", "families", "family", "get", "names", "table"]
@@ -204,16 +206,19 @@ def family(name: str) -> Family:
     for key, value in counts.items():
         if type(value) is not int or value < 1:
             raise SymrfError(f"{label}: the count {quoted(key)} is a positive integer, not {quoted(value)}")
-    stages, where = _stages_of(name, table, label)
+    stages, holder = _stages_of(name, table, label)
+    blocks = _blocks(holder)
+    lines = blocks.count("\n") + 1
+    after = f" (read after the {lines} line{'s' * (lines > 1)} of blocks of {holder}'s spec)" if blocks else ""
     nodes, before = [], INPUT
     for stage, text in stages.items():
         problem = name_problem(stage)
         if problem or stage == INPUT or not isinstance(text, str):
             raise SymrfError(f"{label}: the stage {quoted(stage)} is a name and a spec string")
         try:
-            nodes.append(GraphNode(stage, parse(text), (before,)))
+            nodes.append(GraphNode(stage, parse(f"{blocks}\n{text}" if blocks else text), (before,)))
         except SpecError as exc:
-            raise SymrfError(f"{where}: stage {stage}: {exc}") from None
+            raise SymrfError(f"{holder}.toml: stage {stage}{after}: {exc}") from None
         before = stage
     network = Graph(tuple(nodes))
     found = {sym.name for sym in network.free_symbols}
@@ -242,15 +247,28 @@ def _family_table(name: str) -> dict | None:
     return table
 
 
+@cache
+def _blocks(name: str) -> str:
+    """The definitions of model ``name``'s spec, as spec text ("" without any): its family's stages use them."""
+    with open(FOLDER / f"{name}.toml", "rb") as file:
+        spec = tomllib.load(file).get("spec")
+    if not isinstance(spec, str):
+        return ""
+    try:
+        return definitions(spec)
+    except SpecError as exc:
+        raise SymrfError(f"{name}.toml: in 'spec': {exc}") from None
+
+
 def _stages_of(name: str, table: dict, label: str) -> tuple[dict, str]:
-    """The family's stages (name -> spec, in order) and the file that holds them."""
+    """The family's stages (name -> spec, in order) and the model whose file holds them."""
     if ("stages" in table) == ("stages_from" in table):
         raise SymrfError(f"{label}: give either 'stages' or 'stages_from' (a model whose stages this family shares)")
     if "stages" in table:
         stages = table["stages"]
         if not isinstance(stages, dict) or not stages:
             raise SymrfError(f"{label}: 'stages' is a table of specs, one per stage, in order")
-        return stages, f"{name}.toml"
+        return stages, name
     other = table["stages_from"]
     source = _family_table(other) if isinstance(other, str) and other in names() else None
     if source is None or "stages" not in source:
