@@ -494,6 +494,15 @@ def solve_command(
         "--zoo", help="A zoo model's family (symrf zoo NAME --symbolic) instead of a spec: --for names the stage "
         "count to solve for; the other counts are the model's own unless --subs gives them.", show_default=False,
     )] = None,
+    torch: Annotated[str | None, typer.Option(
+        "--torch", help="A PyTorch model (module:callable or file.py:Net), read as its family (symbolic counts: "
+        "n_layer3 is the number of blocks of layer3); --for names the count, the others are the model's own unless "
+        "--subs gives them.", show_default=False)] = None,
+    torch_kwargs: TorchKwargs = None,
+    layer: Annotated[str | None, typer.Option(
+        "--layer", help="Reach the target at this layer, block, node, stage or container (layer4) instead of the "
+        "network's output: an imported model ends with global pooling, whose RF is the whole input.",
+        show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help='One JSON object: {"symbol", "value", "rf"}.')] = False,
     as_latex: Annotated[bool, typer.Option("--latex", help="The derivation of the answer in LaTeX.")] = False,
     document: Annotated[bool, typer.Option("--document", help="With --latex: a standalone document.")] = False,
@@ -504,6 +513,8 @@ def solve_command(
     Example: symrf solve "conv(3), pool(2, 2)" --target 224
 
     Example: symrf solve --zoo resnet50 --for n_layer3 --target 1000
+
+    Example: symrf solve --torch torchvision.models:resnet50 --layer layer4 --for n_layer3 --target 1000
     """
     from .solving import read_subs, solve
 
@@ -512,23 +523,41 @@ def solve_command(
     from .graphfile import load_graph
 
     given: dict[str, object] = dict(read_subs(subs))
-    if zoo_model is not None:
-        from . import zoo
+    defaults: dict[str, object] = {}  # the model's own counts (--zoo, --torch), for the counts --subs does not give
+    if zoo_model is not None or torch is not None:
+        if sum(value is not None for value in (spec, zoo_model, torch)) > 1:
+            fail("give one of a spec, --zoo and --torch")
+        if zoo_model is not None:
+            from . import zoo
 
-        if spec is not None:
-            fail("give a spec or --zoo, not both")
-        family = zoo.family(zoo_model)
+            family = zoo.family(zoo_model)
+            network: Any = family.network
+            counts, what = dict(family.counts), f"the {zoo_model} family"
+        else:
+            from .models import load_model
+
+            loaded = cast(Any, load_model(None, torch, torch_kwargs, input_sizes(input_size), symbolic="counts"))
+            for note in loaded.notes:
+                sys.stderr.write(f"symrf: note: {message_line(note)}\n")
+            network, counts, what = loaded.network, dict(loaded.values), f"the model {torch}"
+            if not counts:
+                fail(f"{what} has no container that ends with two or more identical blocks: no count to solve for")
+        option = "--zoo" if zoo_model is not None else "--torch"
         if unknown is None:
-            fail(f"--zoo needs --for, the stage count to solve for: one of {', '.join(family.counts)}")
-        if unknown not in family.counts:
-            fail(f"--for: the {zoo_model} family has no count {quoted(unknown)}; its counts are "
-                 f"{', '.join(family.counts)}")
-        network: Any = family.network
-        given = {**{name: value for name, value in family.counts.items() if name != unknown}, **given}
+            fail(f"{option} needs --for, the count to solve for: one of {', '.join(counts)}")
+        if unknown not in counts:
+            fail(f"--for: {what} has no count {quoted(unknown)}; its counts are {', '.join(counts)}")
+        defaults = {name: value for name, value in counts.items() if name != unknown}
+        given = {**defaults, **given}
     elif spec is None:
-        fail("missing argument SPEC: give a spec, a file, or --zoo NAME (see symrf solve --help)")
+        fail("missing argument SPEC: give a spec, a file, --zoo NAME or --torch MODULE:CALLABLE (see symrf solve "
+             "--help)")
     else:
         network = load_graph(spec) if spec.lower().endswith((".toml", ".yaml", ".yml")) else parse(read_spec(spec))
+    if layer is not None:
+        network = getattr(network, "network", network).up_to(layer)  # a graph file's GraphSpec holds its network
+        present = {sym.name for sym in network.free_symbols}
+        given = {name: value for name, value in given.items() if name in present or name not in defaults}
     solution = solve(network, target, unknown, subs=given or None, axis=axis, input_size=input_sizes(input_size))
     if as_json:
         echo(json.dumps(solution.to_json(), indent=2))

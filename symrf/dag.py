@@ -129,6 +129,44 @@ class Graph:
         nodes = tuple(GraphNode(n.name, n.op.xreplace(mapping), n.inputs, n.context) for n in self.nodes)
         return Graph(nodes, self.output, self.labels, self.aliases)
 
+    def up_to(self, name: str) -> Graph:
+        """The graph whose output is the node (or the named layer of a node's chain) that ``name`` or its alias
+        names: the nodes it does not depend on are left out.
+
+        >>> g = Graph((GraphNode("a", parse("conv(3, name='c'), conv(3)"), ("input",)),
+        ...            GraphNode("b", parse("pool(2)"), ("a",))), aliases={"stage": "a"})
+        >>> [node.op for node in g.up_to("c").nodes], g.up_to("stage").output
+        ([conv(3, name='c')], 'a')
+        """
+        target = (self.aliases or {}).get(name, name)
+        by_name = {node.name: node for node in self.nodes}
+        holder = None
+        if target not in by_name:
+            holder = next((node for node in self.nodes
+                           if any(getattr(item, "name", None) == target for item in node.op.items)), None)
+            if holder is None:
+                raise SymrfError(f"the graph has no node or layer named {quoted(name)}")
+        end = holder.name if holder is not None else target
+        kept: set[str] = set()
+        stack = [end]
+        while stack:
+            current = stack.pop()
+            if current == INPUT or current in kept:
+                continue
+            kept.add(current)
+            stack.extend(by_name[current].inputs)
+            stack.extend(by_name[current].context)
+        nodes = []
+        for node in self.nodes:
+            if node.name not in kept:
+                continue
+            if node is holder:
+                node = GraphNode(node.name, node.op.up_to(target), node.inputs, node.context)
+            nodes.append(node)
+        names = kept | {getattr(item, "name", None) for node in nodes for item in node.op.items} - {None}
+        aliases = {alias: to for alias, to in (self.aliases or {}).items() if to in names}
+        return Graph(tuple(nodes), end, self.labels, aliases or None)
+
     @property
     def has_context(self) -> bool:
         """Whether any node takes global context (so that ``rf_local`` may differ from ``rf``)."""

@@ -49,10 +49,10 @@ def symbolic_form(imported: Imported, symbolic: str | None) -> Imported:
         return imported
     if symbolic not in SYMBOLIC_FORMS:
         raise SymrfError(f"symbolic must be None, 'counts' or 'kernels', not {quoted(symbolic)}")
-    graph, notes = (symbolic_counts if symbolic == "counts" else symbolic_kernels)(imported.graph)
-    if symbolic == "counts" and not any("repeated" in note for note in notes):
+    graph, notes, values = (_counts if symbolic == "counts" else _kernels)(imported.graph)
+    if symbolic == "counts" and not values:
         notes = (*notes, "no container ends with two or more identical blocks: every count stays a number")
-    return Imported(graph, (*imported.notes, *notes), imported.warnings)
+    return Imported(graph, (*imported.notes, *notes), imported.warnings, imported.input_size, values)
 
 _INDEX = re.compile(r"^(.*)\.(\d+)$")
 
@@ -155,6 +155,12 @@ def _children(graph: Graph) -> dict[str, list[tuple[int, str, str]]]:
 def symbolic_counts(graph: Graph) -> tuple[Graph, tuple[str, ...]]:
     """The graph with each container's final run of identical blocks repeated ``n_<container> - j`` times (see the
     module's notes), and notes saying what was made symbolic and what could not be."""
+    return _counts(graph)[:2]
+
+
+def _counts(graph: Graph) -> tuple[Graph, tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """:func:`symbolic_counts`, and each count's value in the model (its container's number of blocks)."""
+    values: list[tuple[str, int]] = []
     by_name = {node.name: node for node in graph.nodes}
     nodes = list(graph.nodes)
     aliases = dict(graph.aliases or {})
@@ -181,6 +187,7 @@ def symbolic_counts(graph: Graph) -> tuple[Graph, tuple[str, ...]]:
         if len(blocks) - start < 2:
             continue  # only the last block has its shape: nothing repeats
         count_symbol = symbol("n_" + re.sub(r"[^A-Za-z0-9_]", "_", parent))
+        values.append((count_symbol.name, len(blocks)))
         count = count_symbol - start
         first, final = blocks[start], blocks[-1]
         removed = {name for block in blocks[start:] for name in block.names}
@@ -200,12 +207,17 @@ def symbolic_counts(graph: Graph) -> tuple[Graph, tuple[str, ...]]:
         what = f"n_{parent}" if start == 0 else f"n_{parent} - {start}"
         notes.append(f"{parent}: blocks {shown} are one block repeated {what} times".replace(
             f"n_{parent}", count_symbol.name))
-    return Graph(tuple(nodes), output, None, aliases), tuple(notes)
+    return Graph(tuple(nodes), output, None, aliases), tuple(notes), tuple(values)
 
 
 def symbolic_kernels(graph: Graph) -> tuple[Graph, tuple[str, ...]]:
     """The graph with each distinct kernel size above 1 replaced by a symbol ``k_1, k_2, ...`` (first appearance
     first), and a note giving each symbol's value."""
+    return _kernels(graph)[:2]
+
+
+def _kernels(graph: Graph) -> tuple[Graph, tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """:func:`symbolic_kernels`, and each symbol's value in the model."""
     sizes: dict[int, sympy.Symbol] = {}
 
     def kernel(value: object) -> object:
@@ -240,5 +252,6 @@ def symbolic_kernels(graph: Graph) -> tuple[Graph, tuple[str, ...]]:
         raise SymrfError(f"symbolic kernels: {exc}") from None
     shown = ", ".join(f"{sym.name} = {value}" for value, sym in sizes.items())
     notes = (f"kernel sizes as symbols: {shown}",) if sizes else ()
-    return Graph(nodes, graph.output, None, graph.aliases), notes
+    values = tuple((sym.name, value) for value, sym in sizes.items())
+    return Graph(nodes, graph.output, None, graph.aliases), notes, values
 

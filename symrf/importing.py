@@ -53,6 +53,9 @@ class Imported:
     warnings: tuple[str, ...] = ()
     #: The input size the model declares (an ONNX file's input shape), one per spatial axis, when all are known.
     input_size: tuple[int, ...] | None = None
+    #: For a symbolic import (``symbolic="counts"`` or ``"kernels"``), each symbol's value in the model itself, by
+    #: name: ``(("n_layer3", 6), ...)``.
+    values: tuple[tuple[str, int], ...] = ()
 
 
 def unique_name(name: str, taken: set[str]) -> str:

@@ -33,6 +33,7 @@ class Loaded:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     input_size: tuple[int, ...] | None = None  # the size the model declares (an ONNX file's input shape)
+    values: tuple[tuple[str, int], ...] = ()  # a symbolic import's symbols at the model itself
 
 
 def keyword_arguments(text: str | None) -> dict[str, Any]:
@@ -116,8 +117,10 @@ def import_sizes(input_size: object) -> int | tuple[int | None, ...] | None:
 
 
 def load_model(spec: str | None, torch: str | None, torch_kwargs: str | None, input_size: object,
-               pointwise: Sequence[str] = (), global_: Sequence[str] = (), strict: bool = True) -> Loaded | None:
-    """An imported model (``--torch``, or an ``.onnx`` file given as the spec), or None for a spec or graph file."""
+               pointwise: Sequence[str] = (), global_: Sequence[str] = (), strict: bool = True,
+               symbolic: str | None = None) -> Loaded | None:
+    """An imported model (``--torch``, or an ``.onnx`` file given as the spec), or None for a spec or graph file;
+    ``symbolic`` ("counts", "kernels") asks a PyTorch model for its family (:mod:`symrf.families`)."""
     if torch is not None:
         if spec is not None:
             raise SymrfError("give a spec or --torch, not both")
@@ -129,8 +132,8 @@ def load_model(spec: str | None, torch: str | None, torch_kwargs: str | None, in
             raise
         model = torch_model(torch, keyword_arguments(torch_kwargs))
         imported = import_torch(model, import_sizes(input_size), strict=strict, pointwise=tuple(pointwise),
-                                global_=tuple(global_))
-        return Loaded(imported.graph, tuple(imported.notes), tuple(imported.warnings))
+                                global_=tuple(global_), symbolic=symbolic)
+        return Loaded(imported.graph, tuple(imported.notes), tuple(imported.warnings), values=imported.values)
     if torch_kwargs is not None:
         raise SymrfError("--torch-kwargs goes with --torch")
     if spec is not None and spec.lower().endswith(".onnx"):

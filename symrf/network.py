@@ -166,6 +166,21 @@ class Network:
                 replaced[item] = item.xreplace(mapping) if mapping else item
         return Network(tuple(_flatten(replaced[item] for item in self.items)))
 
+    def up_to(self, name: str) -> Network:
+        """The network up to and including its item named ``name`` (a layer or a parallel block of the chain
+        itself, not one inside a block).
+
+        >>> parse("conv(3), pool(2, 2, name='p'), conv(3)").up_to("p")
+        conv(3), pool(2, name='p')
+        """
+        for index, item in enumerate(self.items):
+            if getattr(item, "name", None) == name:
+                return Network(self.items[:index + 1])
+        named = [str(getattr(item, "name", None)) for item in self.items if getattr(item, "name", None)]
+        listed = ", ".join(named[:20]) + (", ..." if len(named) > 20 else "")
+        raise SymrfError(f"the network has no layer or block named {quoted(name)} in its chain (names: "
+                         f"{listed or 'none; give layers name=...'})")
+
     def __len__(self) -> int:
         return len(self.items)
 
