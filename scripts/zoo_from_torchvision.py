@@ -64,7 +64,7 @@ DENSE = ("features.pool0", "features.denseblock1", "features.transition1", "feat
 FAMILIES: dict[str, Family] = {
     "densenet": Family("densenet", "Huang et al., 'Densely Connected Convolutional Networks', CVPR 2017",
                        "{title} (torchvision), up to {final} (the last batch norm, before the classifier)",
-                       "features", DENSE, ("densenet121",)),
+                       "features", DENSE, ("densenet121", "densenet161", "densenet169", "densenet201")),
     "googlenet": Family("googlenet", "Szegedy et al., 'Going Deeper with Convolutions', CVPR 2015",
                         "GoogLeNet (torchvision, batch norm), up to {final}", "inception5b",
                         ("maxpool1", "maxpool2", "inception3b", "maxpool3", "inception4e", "maxpool4"),
@@ -80,25 +80,27 @@ FAMILIES: dict[str, Family] = {
     "shufflenetv2": Family("shufflenetv2", "Ma et al., 'ShuffleNet V2: Practical Guidelines for Efficient CNN "
                            "Architecture Design', ECCV 2018", "{title} (torchvision), up to {final}", "conv5",
                            ("conv1", "maxpool", "stage2", "stage3", "stage4"),
-                           ("shufflenet_v2_x0_5",)),
+                           ("shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0")),
     "mnasnet": Family("mnasnet", "Tan et al., 'MnasNet: Platform-Aware Neural Architecture Search for Mobile', "
                       "CVPR 2019", "{title} (torchvision), up to {final} (before the classifier)", "layers",
                       ("layers.7", "layers.8", "layers.9", "layers.10", "layers.11", "layers.12", "layers.13"),
-                      ("mnasnet0_5",)),
+                      ("mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3")),
     "efficientnet": Family("efficientnet", "Tan & Le, 'EfficientNet: Rethinking Model Scaling for Convolutional "
                            "Neural Networks', ICML 2019",
                            "{title} (torchvision), up to {final} (before the classifier)",
                            "features", tuple(f"features.{i}" for i in range(8)),
-                           ("efficientnet_b0",)),
+                           tuple(f"efficientnet_b{i}" for i in range(8))),
     "regnet": Family("regnet", "Radosavovic et al., 'Designing Network Design Spaces', CVPR 2020",
                      "{title} (torchvision), up to {final} (before the classifier)", "trunk_output",
                      ("stem", "trunk_output.block1", "trunk_output.block2", "trunk_output.block3"),
-                     ("regnet_x_400mf", "regnet_y_400mf")),
+                     tuple(f"regnet_{kind}_{size}" for kind in "xy" for size in
+                           ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf", "128gf"))),
     "convnext": Family("convnext", "Liu et al., 'A ConvNet for the 2020s', CVPR 2022",
                        "{title} (torchvision), up to {final} (before the classifier)", "features",
-                       tuple(f"features.{i}" for i in range(7)), ("convnext_tiny",)),
+                       tuple(f"features.{i}" for i in range(7)),
+                       tuple(f"convnext_{size}" for size in ("tiny", "small", "base", "large"))),
     "resnet": Family("resnet", "", "{title} (torchvision), up to {final}", "layer4",
-                     ("maxpool", "layer1", "layer2", "layer3"), ("resnext50_32x4d",)),
+                     ("maxpool", "layer1", "layer2", "layer3"), ("resnext50_32x4d", "wide_resnet50_2")),
 }
 PAPERS = {
     "wide_resnet50_2": "Zagoruyko & Komodakis, 'Wide Residual Networks', BMVC 2016",
