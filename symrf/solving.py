@@ -29,7 +29,7 @@ from typing import Any, cast
 
 import sympy
 
-from .analysis import Analysis, given_values
+from .analysis import Analysis, given_values, substitution
 from .closed_forms import _network, closed_form, exact_function
 from .dag import INPUT, Graph
 from .errors import SymrfError, UnreachableError, brief, quoted
@@ -298,14 +298,12 @@ def _given_symbols(network: Network | Graph, target: Value, subs: object, unknow
         return network, target
     if not isinstance(subs, Mapping):
         raise SymrfError(f"subs takes a mapping of symbols to values, such as {{'k': 3}}, not {quoted(subs)}")
-    known = {sym.name: sym for sym in network.free_symbols | _symbols(target)}
+    symbols = network.free_symbols | _symbols(target)
+    substitution(symbols, {key: 0 for key in subs})  # a name the question does not have: the analysis's message
     wanted = unknown.name if isinstance(unknown, sympy.Symbol) else unknown
-    mapping: dict[sympy.Symbol, Value] = {}
+    values: dict[str, Value] = {}
     for key, value in subs.items():
         name = key.name if isinstance(key, sympy.Symbol) else str(key)
-        if name not in known:
-            shown = ", ".join(sorted(known)) or "none"
-            raise SymrfError(f"there is no symbol {quoted(name)} in this network (its symbols: {shown})")
         if name == wanted:
             raise SymrfError(f"{name} is the unknown being solved for; it cannot be given a value")
         if isinstance(value, str):
@@ -313,7 +311,8 @@ def _given_symbols(network: Network | Graph, target: Value, subs: object, unknow
                 value = parse_value(value, name)
             except SymrfError as exc:
                 raise SymrfError(f"the value of {name}: {exc}") from None
-        mapping[known[name]] = _given(value, name)
+        values[name] = _given(value, name)
+    mapping = substitution(symbols, values)
     if not mapping:
         return network, target
     target = target if type(target) is int else _normal(cast(sympy.Expr, target).xreplace(mapping))

@@ -123,22 +123,27 @@ def test_torchvision_hand_derivations():
 @pytest.mark.parametrize("name", sorted(PUBLISHED) + sorted(TORCHVISION))
 def test_every_model_against_the_oracle(name):
     """Walk intervals back from features 0 and 1 along every axis: largest path, smallest path, jump, alignment."""
+    assert_matches_the_oracle(name, 224)
+
+
+def assert_matches_the_oracle(name: str, size: int) -> None:
+    """The model at ``size`` against the interval walk of tests/graph_oracle.py, on every axis."""
     model = zoo.get(name)
     network = model.network
-    result = zoo.analysis(name)
+    result = zoo.analysis(name, None if size == model.input_size else size)
     for axis in range(network.axis_count):
         along = network.along(axis) if network.axis_count > 1 else network
         one = result.axis(axis) if network.axis_count > 1 else result
         nodes = build(along)
-        sizes(nodes, 224)
+        sizes(nodes, size)
         first, second = path_intervals(nodes, 0), path_intervals(nodes, 1)
         lengths = [hi - lo + 1 for lo, hi in first]
-        assert max(lengths) == one.rf and min(lengths) == getattr(one, "rf_min", one.rf)
-        assert second == {(lo + one.jump, hi + one.jump) for lo, hi in first}
+        assert max(lengths) == one.rf and min(lengths) == getattr(one, "rf_min", one.rf), name
+        assert second == {(lo + one.jump, hi + one.jump) for lo, hi in first}, name
         largest = {(lo, hi) for lo, hi in first if hi - lo + 1 == one.rf}
-        assert largest == {(-one.effective_padding, one.rf - 1 - one.effective_padding)}
-        assert len({lo + hi for lo, hi in first}) == 1  # every model of the zoo is aligned at 224
-        assert nodes[-1].size == _single(result.size)
+        assert largest == {(-one.effective_padding, one.rf - 1 - one.effective_padding)}, name
+        assert len({lo + hi for lo, hi in first}) == 1, name  # every model of the zoo is aligned at 224 and 321
+        assert nodes[-1].size == _single(one.size), name
 
 
 def test_the_table_lists_every_model_at_its_final_layer():

@@ -12,7 +12,7 @@ import pytest
 import symrf
 from symrf import zoo
 
-from .graph_oracle import build, path_intervals, sizes
+from .test_zoo import assert_matches_the_oracle
 
 #: The reference table, as stored (see its header): one dict per row, every value a string.
 TABLE = Path(__file__).parent / "data" / "rf_benchmark.csv"
@@ -142,15 +142,4 @@ def test_the_whole_zoo():
             continue
         wide = zoo.analysis(name, 321)
         assert wide.aligned is True and not wide.warnings, name
-        network = model.network
-        for axis in range(network.axis_count):
-            along = network.along(axis) if network.axis_count > 1 else network
-            one = wide.axis(axis) if network.axis_count > 1 else wide
-            nodes = build(along)
-            sizes(nodes, 321)
-            first, second = path_intervals(nodes, 0), path_intervals(nodes, 1)
-            lengths = [hi - lo + 1 for lo, hi in first]
-            assert (max(lengths), min(lengths)) == (one.rf, one.rf_min), name
-            assert second == {(lo + one.jump, hi + one.jump) for lo, hi in first}, name
-            largest = {(lo, hi) for lo, hi in first if hi - lo + 1 == one.rf}
-            assert largest == {(-one.effective_padding, one.rf - 1 - one.effective_padding)}, name
+        assert_matches_the_oracle(name, 321)
