@@ -310,10 +310,11 @@ def test_solve_over_a_family_is_the_least_count_by_brute_force(model, unknown, s
 
 
 @pytest.mark.parametrize("args, message", [
-    (["solve", "--zoo", "resnet50", "--target", "1000"], "--zoo needs --for, the stage count to solve for: one of "
+    (["solve", "--zoo", "resnet50", "--target", "1000"], "--zoo needs --for, the count to solve for: one of "
                                                           "n_layer1, n_layer2, n_layer3, n_layer4"),
     (["solve", "--zoo", "resnet50", "--for", "n", "--target", "9"], "the resnet50 family has no count 'n'"),
-    (["solve", "conv(3)", "--zoo", "resnet50", "--for", "n_layer1", "--target", "9"], "give a spec or --zoo"),
+    (["solve", "conv(3)", "--zoo", "resnet50", "--for", "n_layer1", "--target", "9"],
+     "give one of a spec, --zoo and --torch"),
     (["solve", "--zoo", "alexnet", "--for", "n", "--target", "9"], "the zoo has no family for 'alexnet'"),
     (["solve", "--target", "9"], "missing argument SPEC"),
 ])
