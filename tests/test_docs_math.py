@@ -234,6 +234,20 @@ def formula_code_allowed(page: str) -> set[tuple[int, str]]:
     return allowed
 
 
+RENDERED = re.compile(r"```[a-z]*\n(?:\$ [^\n]*\n)?(?P<code>\\begin\{align\*\}.*?\\end\{align\*\})\n```\n\n"
+                      r"Rendered:\n\n\$\$(?P<math>.*?)\$\$", re.DOTALL)
+
+
+@pytest.mark.parametrize("page", ["index.md", "theory.md"])
+def test_rendered_derivations_match_the_output_beside_them(page):
+    """A derivation shown as code (``symrf derive``'s output, which tests/test_docs.py compares) and "Rendered:"
+    below it as math: the math is the very same TeX."""
+    pairs = list(RENDERED.finditer((DOCS / page).read_text(encoding="utf-8")))
+    assert pairs, f"{page} shows no rendered derivation"
+    for pair in pairs:
+        assert pair.group("math") == pair.group("code")
+
+
 def test_macros_exist_in_both_mathjax_versions():
     used: dict[str, list[str]] = {}
     for formula in all_formulas():
