@@ -6,7 +6,7 @@ renders every picture of :data:`PICTURES` into OUTDIR (``docs/gallery/`` by defa
 ``symrf plot`` command the page shows for it in that folder, and writes the page that shows them next to the folder,
 as ``OUTDIR.md`` (``docs/gallery.md`` by default), with each picture's caption and command. It needs matplotlib
 (``pip install 'symrf[plot]'``). The output is the same bytes every time, so the rendered files can be kept under
-version control and rebuilt to check them.
+version control and rebuilt to check them: tests/test_generated_docs.py renders them again and compares.
 """
 
 from __future__ import annotations
