@@ -31,7 +31,7 @@ from symrf.cli import app
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 MARKER = "<!-- checked: tests/test_docs.py -->"
 #: Pages that must be checked; other pages opt in with the marker.
-CORE_PAGES = ("index.md", "theory.md", "cli.md", "api.md")
+CORE_PAGES = ("index.md", "theory.md", "cli.md", "spec.md", "api.md")
 #: Shell syntax a checked command may not use (the checker runs the command in-process, not in a shell).
 SHELL_TOKENS = frozenset({"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>&1", "&>"})
 #: A fixed terminal for rich's tables, so that the documented tables do not depend on the reader's window.
