@@ -584,6 +584,10 @@ def design_command(
         "paddings or inside parallel paths, and every symbol with --aligned, need a range.")] = None,
     minimize: Annotated[Cost, typer.Option("--minimize", help="The cost: the number of layers of the unrolled "
                                            "network, or the sum of the layers' kernel areas.")] = Cost.layers,
+    axes: Annotated[int | None, typer.Option("--axes", help="With --minimize kernel-area: how many spatial axes a "
+                                             "layer written with one value spans (1: conv(3) costs 3; 2, an "
+                                             "image: 9). Default 1, or the network's own count of values per axis.",
+                                             show_default=False)] = None,
     max_jump: Annotated[int | None, typer.Option("--max-jump", help="The largest jump allowed on every axis.")] = None,
     input_size: Annotated[int | None, typer.Option("--input-size", "-n", help="An input size: every output must "
                                                    "be non-empty, merged paths of equal sizes.")] = None,
@@ -603,7 +607,7 @@ def design_command(
     from .searching import design
 
     result = design(parse(read_spec(spec)), target, ranges, minimize=minimize.value, max_jump=max_jump,
-                    input_size=input_size, min_output=min_output, aligned=aligned, pareto=pareto)
+                    input_size=input_size, min_output=min_output, aligned=aligned, pareto=pareto, axes=axes)
     echo(json.dumps(result.to_json(), indent=2) if as_json else str(result))
 
 

@@ -183,16 +183,18 @@ def _cost_expression(network: Network, area: bool, axes: int) -> sympy.Expr:
     return cast(sympy.Expr, total)
 
 
-def cost_form(network: Network, symbols: Sequence[sympy.Symbol], area: bool) -> Form | None:
-    """The cost's affine form, or ``None`` when it is not affine."""
-    return _form(sympy.expand(_cost_expression(network, area, network.axis_count)), symbols)
+def cost_form(network: Network, symbols: Sequence[sympy.Symbol], area: bool, axes: int | None = None
+              ) -> Form | None:
+    """The cost's affine form, or ``None`` when it is not affine (``axes``: how many axes a layer written with one
+    value spans in a kernel area; by default the network's own count)."""
+    return _form(sympy.expand(_cost_expression(network, area, axes or network.axis_count)), symbols)
 
 
 def cost_is_superlinear(network: Network, symbols: Sequence[sympy.Symbol], area: bool,
-                        lows: Sequence[int]) -> bool:
+                        lows: Sequence[int], axes: int | None = None) -> bool:
     """Whether the cost, a polynomial in ``y = x - lows``, has no negative coefficient (then finite differences
     bound it below linearly, see the module's notes)."""
-    expression = _cost_expression(network, area, network.axis_count)
+    expression = _cost_expression(network, area, axes or network.axis_count)
     shifted = [sympy.Dummy(f"y{i}") for i in range(len(symbols))]
     moved = expression.xreplace({s: low + y for s, low, y in zip(symbols, lows, shifted)})
     poly = sympy.expand(moved).as_poly(*shifted) if shifted else None

@@ -106,6 +106,8 @@ class Design:
     count: int
     pareto: tuple[DesignPoint, ...] | None = None
     evaluations: int = field(default=0, compare=False)
+    #: How many axes a kernel area counts (``design(..., axes=)``, or the network's own count).
+    axes: int = 1
 
     def to_json(self) -> dict[str, object]:
         """``{"solutions": [...], "count": ..., "pareto": [...]}`` (pareto only when asked for), sorted by cost."""
@@ -117,7 +119,9 @@ class Design:
 
     def __str__(self) -> str:
         ranges = ", ".join(f"{name}={low}..{high}" for name, (low, high) in self.ranges.items())
-        lines = [f"{self.count} optimal assignment{'s' if self.count != 1 else ''} (minimizing {self.minimize}, "
+        cost = f"{self.minimize} on {self.axes} axes" if self.minimize == "kernel-area" and self.axes > 1 else \
+            self.minimize
+        lines = [f"{self.count} optimal assignment{'s' if self.count != 1 else ''} (minimizing {cost}, "
                  f"RF >= {self.target}, within {ranges}):"]
         lines += [f"  {point}" for point in self.solutions]
         if self.count > len(self.solutions):
@@ -494,10 +498,12 @@ class _Problem:
     """One design question, compiled: evaluators per axis and for the cost, the limits, the counters."""
 
     def __init__(self, network: Network, symbols: list[sympy.Symbol], target: int, minimize: str,
-                 max_jump: int | None, input_size: int | None, min_output: int, aligned: bool) -> None:
+                 max_jump: int | None, input_size: int | None, min_output: int, aligned: bool,
+                 cost_axes: int) -> None:
         axes = network.axis_count
         self.axes = [_compile(network.along(axis) if axes > 1 else network, symbols) for axis in range(axes)]
-        self.cost_nodes = _compile_cost(network, symbols, minimize == "kernel-area", axes)
+        self.cost_axes = cost_axes
+        self.cost_nodes = _compile_cost(network, symbols, minimize == "kernel-area", cost_axes)
         self.target, self.max_jump, self.input_size = target, max_jump, input_size
         self.min_output, self.aligned = min_output, aligned
         self.cap = max(target, (max_jump or 0) + 1, 2)
@@ -520,10 +526,10 @@ class _Problem:
         if not pieces:
             return
         area = minimize == "kernel-area"
-        form = cost_form(network, symbols, area)
+        form = cost_form(network, symbols, area, self.cost_axes)
         if form is not None and all(c >= 0 for c in form[1:]):
             self.weights = tuple(_plain(c) for c in form[1:])
-        elif not cost_is_superlinear(network, symbols, area, lows):
+        elif not cost_is_superlinear(network, symbols, area, lows, self.cost_axes):
             return
         self.pieces, self.bounded = pieces, True
 
@@ -868,10 +874,15 @@ def _positive(value: object, name: str) -> int | None:
 
 def design(network: Network | str | list, target: object, ranges: Mapping[str, object] | str | None = None,
            minimize: str = "layers", max_jump: int | None = None, input_size: int | None = None,
-           min_output: int | None = None, aligned: bool = False, pareto: bool = False) -> Design:
+           min_output: int | None = None, aligned: bool = False, pareto: bool = False,
+           axes: int | None = None) -> Design:
     """Every assignment of the network's symbols within ``ranges`` whose RF reaches ``target`` on every axis (and
     whose jump is at most ``max_jump``, whose output for ``input_size`` is at least ``min_output``, whose merges are
     all aligned), and the cheapest by ``minimize`` ("layers" or "kernel-area"), exactly (see the module's notes).
+
+    ``axes`` is how many spatial axes a layer written with one value spans in a kernel area: by default one (the
+    network is analysed along one axis, and ``conv(3)`` costs 3); ``axes=2`` counts an image's 3x3 kernel as 9. A
+    network written with values per axis (``conv((3, 5))``) has its own count.
 
     ``ranges`` maps names to ``(low, high)`` (or ``range`` objects, or ``"n=1..20,k=3..7"``). A monotone symbol
     without a range goes from 1 to the least value at which it alone (the others at their lows) reaches the target:
@@ -894,6 +905,16 @@ def design(network: Network | str | list, target: object, ranges: Mapping[str, o
         raise SymrfError("design needs a numeric target RF")
     if minimize not in COSTS:
         raise SymrfError(f"unknown cost {quoted(minimize)}: choose one of {', '.join(COSTS)}")
+    cost_axes = network.axis_count
+    if axes is not None:
+        if minimize != "kernel-area":
+            raise SymrfError("--axes counts the axes of a kernel area: it goes with --minimize kernel-area")
+        if type(axes) is not int or not 1 <= axes <= 3:
+            raise SymrfError(f"--axes is 1, 2 or 3 (the spatial axes of a layer written with one value), not "
+                             f"{quoted(axes)}")
+        if network.axis_count > 1 and axes != network.axis_count:
+            raise SymrfError(f"the network has values for {network.axis_count} axes; --axes {axes} contradicts it")
+        cost_axes = axes
     max_jump, input_size = _positive(max_jump, "the largest jump"), _positive(input_size, "the input size")
     if min_output is not None and input_size is None:
         raise SymrfError("--min-output needs --input-size (the output size depends on the input's)")
@@ -904,7 +925,7 @@ def design(network: Network | str | list, target: object, ranges: Mapping[str, o
     given = _ranges(ranges, symbols, frozenset(_positive_symbols(network)))
     non_monotone = _classify(network, input_size is not None)
     names = tuple(s.name for s in symbols)
-    problem = _Problem(network, symbols, goal, minimize, max_jump, input_size, output, aligned)
+    problem = _Problem(network, symbols, goal, minimize, max_jump, input_size, output, aligned, cost_axes)
     problem.names = names
     strict = aligned or (input_size is not None and _has_merge(network))
     for sym in symbols:
@@ -975,7 +996,8 @@ def design(network: Network | str | list, target: object, ranges: Mapping[str, o
         raise SymrfError(f"no assignment within the ranges meets all the constraints ({_constraints(problem)})")
     solutions = tuple(problem.exact(values) for values in sorted(set(all_found))[:SHOWN])
     points = tuple(problem.exact(values) for _, _, values in _front(front)) if pareto else None
-    return Design(goal, minimize, dict(sorted(shown_ranges.items())), solutions, count, points, problem.evaluations)
+    return Design(goal, minimize, dict(sorted(shown_ranges.items())), solutions, count, points, problem.evaluations,
+                  cost_axes)
 
 
 def _constraints(problem: _Problem) -> str:

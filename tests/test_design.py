@@ -22,7 +22,8 @@ from symrf.searching import design
 runner = CliRunner()
 
 
-def brute(spec, target, ranges, minimize="layers", max_jump=None, input_size=None, min_output=None, aligned=False):
+def brute(spec, target, ranges, minimize="layers", max_jump=None, input_size=None, min_output=None, aligned=False,
+          axes=None):
     """Every assignment of the box, analysed by symrf.analyze on the substituted network: feasible ones with
     (cost, smallest RF), the optimal ones and the Pareto front."""
     network = parse(spec)
@@ -42,7 +43,7 @@ def brute(spec, target, ranges, minimize="layers", max_jump=None, input_size=Non
             continue
         if aligned and not a.aligned:
             continue
-        feasible[values] = (cost_of(concrete, minimize, network.axis_count), min(rf))
+        feasible[values] = (cost_of(concrete, minimize, axes or network.axis_count), min(rf))
     if not feasible:
         return names, feasible, set(), set()
     best = min(c for c, _ in feasible.values())
@@ -108,6 +109,30 @@ SPECS = [
 def test_design_equals_brute_force(spec, ranges, minimize):
     for target in (5, 12, 30, 70):
         check(spec, target, ranges, minimize=minimize)
+
+
+@pytest.mark.parametrize(("spec", "ranges"), [spec for spec in SPECS if "conv((" not in spec[0]])
+def test_kernel_area_of_an_image_equals_brute_force(spec, ranges):
+    """axes=2: a layer written with one value is a k x k kernel (conv(3) costs 9), so a 7x7 no longer beats three
+    3x3 as it does along one axis."""
+    for target in (5, 12, 30):
+        check(spec, target, ranges, minimize="kernel-area", axes=2)
+    one, image = (design("conv(k), n * [conv(3)]", 9, minimize="kernel-area", axes=a) for a in (None, 2))
+    assert [(p.values, p.cost) for p in one.solutions] == [({"k": 7, "n": 1}, 10)]
+    assert [(p.values, p.cost) for p in image.solutions] == [({"k": 3, "n": 3}, 36)]
+    assert str(image).startswith("1 optimal assignment (minimizing kernel-area on 2 axes, RF >= 9")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--axes", "2"], "--axes counts the axes of a kernel area: it goes with --minimize kernel-area"),
+    (["--minimize", "kernel-area", "--axes", "4"], "--axes is 1, 2 or 3"),
+])
+def test_axes_errors(args, message):
+    result = runner.invoke(app, ["design", "conv(k), n * [conv(3)]", "--target", "9", *args])
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
+    per_axis = runner.invoke(app, ["design", "conv((k, 3)), n * [conv(3)]", "--target", "9", "--minimize",
+                                   "kernel-area", "--axes", "1"])
+    assert per_axis.exit_code == 2 and "the network has values for 2 axes; --axes 1 contradicts it" in per_axis.stderr
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -243,7 +268,7 @@ def relaxed(spec, minimize):
     from symrf.searching import _Problem
     network = parse(spec)
     symbols = sorted(network.free_symbols, key=lambda s: s.name)
-    problem = _Problem(network, symbols, 10, minimize, None, None, 1, False)
+    problem = _Problem(network, symbols, 10, minimize, None, None, 1, False, network.axis_count)
     problem.relax(network, symbols, minimize, [0] * len(symbols))
     return problem
 
