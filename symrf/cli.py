@@ -598,6 +598,8 @@ def design_command(
                                          "enumerates the feasible assignments: small ranges only).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help='One JSON object: {"solutions": [{"values", "rf", '
                                           '"jump", "cost"}, ...], "count"} (and "pareto").')] = False,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="Markdown tables (the optimal assignments, the "
+                                              "Pareto front).")] = False,
 ) -> None:
     """The cheapest assignments of the spec's symbols within their ranges whose RF reaches --target, under the
     jump, output-size and alignment constraints, found exactly by a monotone branch and bound (see docs/design.md).
@@ -608,7 +610,9 @@ def design_command(
 
     result = design(parse(read_spec(spec)), target, ranges, minimize=minimize.value, max_jump=max_jump,
                     input_size=input_size, min_output=min_output, aligned=aligned, pareto=pareto, axes=axes)
-    echo(json.dumps(result.to_json(), indent=2) if as_json else str(result))
+    if as_json and as_markdown:
+        fail("choose at most one of --json and --markdown")
+    echo(json.dumps(result.to_json(), indent=2) if as_json else result.markdown() if as_markdown else str(result))
 
 
 @app.command("input")

@@ -138,6 +138,10 @@ class FamilyForm:
             lines.append(f"| {stage.name} | {formulas} | {values} |")
         return "\n".join(lines)
 
+    def _repr_latex_(self) -> str:
+        """What Jupyter shows: the derivation (:meth:`latex`)."""
+        return self.latex()
+
     def latex(self, document: bool = False) -> str:
         """The derivation: each stage's RF, jump and effective padding from the previous stage's (the input's for
         the first), with its closed form, then the values at the standard counts; one ``align*`` environment."""

@@ -117,6 +117,37 @@ class Design:
             result["pareto"] = [point.to_json() for point in self.pareto]
         return result
 
+    def markdown(self) -> str:
+        """Markdown tables: the optimal assignments (a column per symbol, then RF, jump and cost) under a line that
+        states the question, then the Pareto front when it was asked for.
+
+        >>> print(design("conv(k), n * [conv(3)]", 9, minimize="kernel-area").markdown())
+        1 optimal assignment (minimizing kernel-area, RF >= 9, within k=1..7, n=1..4):
+        <BLANKLINE>
+        | k | n | rf | jump | cost |
+        |---|---|---|---|---|
+        | 7 | 1 | 9 | 1 | 10 |
+        """
+        names = list(self.ranges)
+
+        def table(points: tuple[DesignPoint, ...]) -> list[str]:
+            rows = ["| " + " | ".join([*names, "rf", "jump", "cost"]) + " |", "|" + "---|" * (len(names) + 3)]
+            for point in points:
+                cells = [str(point.values[name]) for name in names] + [_shown(point.rf), _shown(point.jump),
+                                                                       str(point.cost)]
+                rows.append("| " + " | ".join(cells) + " |")
+            return rows
+
+        lines = [str(self).splitlines()[0], "", *table(self.solutions)]
+        if self.count > len(self.solutions):
+            lines += ["", f"... and {self.count - len(self.solutions)} more with the same cost."]
+        if self.pareto is not None:
+            lines += ["", "Pareto front (cost against the smallest RF over the axes):", "", *table(self.pareto)]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
     def __str__(self) -> str:
         ranges = ", ".join(f"{name}={low}..{high}" for name, (low, high) in self.ranges.items())
         cost = f"{self.minimize} on {self.axes} axes" if self.minimize == "kernel-area" and self.axes > 1 else \

@@ -341,3 +341,19 @@ def test_searches_past_the_limit_are_refused_with_the_limit_named():
         design("conv((k, k)), n * [conv((3, 3))], m * [conv((5, 5))]", 10**4,
                {"k": (1, 10**6), "n": (1, 10**6), "m": (1, 10**6)}, minimize="kernel-area")
     assert time.perf_counter() - started < 60
+
+
+def test_markdown_lists_the_solutions_and_the_front():
+    d = design("conv(3), n * [conv(3)], pool(2, 2), m * [conv(3)]", 20, {"n": (1, 10), "m": (1, 10)}, pareto=True)
+    text = d.markdown()
+    assert d._repr_markdown_() == text
+    assert text.splitlines()[0] == str(d).splitlines()[0]
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| m")]
+    assert len(rows) == len(d.solutions) + len(d.pareto)
+    assert rows[0] == "| {m} | {n} | {rf} | {jump} | {cost} |".format(**d.solutions[0].values,
+                                                                       **d.solutions[0].to_json())
+    result = runner.invoke(app, ["design", "conv(3), n * [conv(3)]", "--target", "9", "--markdown"])
+    assert result.exit_code == 0 and "| n | rf | jump | cost |" in result.stdout
+    assert "| 3 | 9 | 1 | 4 |" in result.stdout
+    both = runner.invoke(app, ["design", "conv(3), n * [conv(3)]", "--target", "9", "--markdown", "--json"])
+    assert both.exit_code == 2 and "choose at most one of --json and --markdown" in both.stderr

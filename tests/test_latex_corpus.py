@@ -60,6 +60,12 @@ CORPUS: dict[str, list[str]] = {
     "solve_symbolic": ["solve", "n * [conv(k, s)]", "--target", "T", "--latex"],
     "solve_symbolic_224": ["solve", "conv(3, p=1), n * [conv(k, s)], conv(3)", "--target", "224", "--latex"],
     "solve_symbolic_kernel": ["solve", "conv(k), pool(2), conv(k)", "--target", "T", "--for", "k", "--latex"],
+    "solve_residual": ["solve", "conv(7, 2, p=3), n * [residual([conv(3, p=1), conv(3, p=1)])]", "--target", "224",
+                       "--latex"],
+    "solve_zoo_family": ["solve", "--zoo", "resnet50", "--for", "n_layer3", "--target", "1000", "--latex"],
+    "family_resnet50": ["zoo", "resnet50", "--symbolic", "--latex"],
+    "family_mobilenet_v2": ["zoo", "mobilenet_v2", "--symbolic", "--latex"],
+    "family_resnet50_derive": ["derive", "--zoo", "resnet50", "--symbolic", *BOTH],
     "numeric_dilated": ["derive", ", ".join(["conv(3, s=2, d=2)"] * 12), *BOTH],  # notes after && beside
     "inception": ["derive", "parallel([conv(1)], [conv(1), conv(3, p=1)], [conv(1), conv(5, p=2)], "
                   "[pool(3, 1, p=1), conv(1)])", *BOTH],
@@ -155,9 +161,10 @@ def test_uses_only_what_mathjax_knows(name):
 def test_the_documents_are_wrap_documents_wrapper():
     """Every --document the corpus uses is exactly symrf.latex.wrap_document's: the compiled page is the user's."""
     for name, args in CORPUS.items():
-        result = CliRunner().invoke(app, [*args, "--document"] if args[0] != "rf" else args)
+        documents = args[0] not in ("rf", "zoo")  # tables, and zoo's family form, have no --document
+        result = CliRunner().invoke(app, [*args, "--document"] if documents else args)
         assert result.exit_code == 0, result.output
-        if args[0] != "rf":
+        if documents:
             assert result.stdout.startswith(DOCUMENT_HEADER), name
             assert body(result.stdout).strip() == outputs()[name].strip(), name
 

@@ -54,6 +54,10 @@ NETWORKS: dict[str, str | Callable[[], Any]] = {
 SOLUTIONS: dict[str, Callable[[], Any]] = {
     "solve_numeric": lambda: symrf.solve("conv(3), pool(2, 2)", 224),
     "solve_symbolic": lambda: symrf.solve("n * [conv(k, s)]", symrf.symbol("T")),
+    "solve_residual": lambda: symrf.solve("conv(7, 2, p=3), n * [residual([conv(3, p=1), conv(3, p=1)])]", 224),
+    # a zoo family's closed form (not a solution, but a derivation Jupyter shows the same way)
+    "family_resnet50": lambda: symrf.zoo.family("resnet50").closed_form(),
+    "family_mobilenet_v2": lambda: symrf.zoo.family("mobilenet_v2").closed_form(),
 }
 
 
